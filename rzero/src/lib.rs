@@ -1,0 +1,1 @@
+//! rzero: the runtime that `rzctl`-generated services stand on.
