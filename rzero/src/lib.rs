@@ -1,7 +1,26 @@
 //! rzero: the runtime that `rzctl`-generated services stand on.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`conf`] | YAML config loading: defaults, `${ENV}` substitution, overrides, unknown keys refused |
+//! | [`log`] | `tracing` setup: JSON or plain, console or files, trace ids on every line |
+//! | [`trace`] | W3C trace context |
+//! | [`metrics`] | the Prometheus registry |
+//! | [`breaker`] | Google SRE adaptive circuit breaker |
+//! | [`load`] | adaptive load shedding on CPU usage |
+//! | [`collection`] | the rolling window both of those count in |
+//! | [`rest`] | the HTTP server and its middleware chain, binding, JWT, the response envelope |
+//! | [`devserver`] | health and metrics listeners |
 
 pub mod breaker;
 pub mod collection;
 pub mod conf;
+#[cfg(feature = "rest")]
+pub mod devserver;
 pub mod load;
+pub mod log;
+pub mod metrics;
+#[cfg(feature = "rest")]
+pub mod rest;
 mod timex;
+pub mod trace;

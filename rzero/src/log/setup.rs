@@ -1,0 +1,164 @@
+use super::format::Format;
+use crate::conf::{ConfError, deserialize_duration};
+use parking_lot::Mutex;
+use serde::Deserialize;
+use std::sync::OnceLock;
+use std::time::Duration;
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::rolling;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// Where log lines go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogMode {
+    /// Standard output (what containers collect).
+    #[default]
+    Console,
+    /// Files under `path`, rotated by `rotation`.
+    File,
+}
+
+/// How a log line is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// One JSON object per line, for log collectors.
+    #[default]
+    Json,
+    /// Human-readable text, for development.
+    Plain,
+}
+
+/// When file logs start a new file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rotation {
+    #[default]
+    Daily,
+    Hourly,
+    Never,
+}
+
+/// Logging settings, after go-zero's `LogConf`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConf {
+    /// Written into every JSON line as `service`; defaults to the server's name.
+    pub service_name: String,
+    pub mode: LogMode,
+    pub encoding: Encoding,
+    /// `trace`, `debug`, `info`, `warn`, `error` (go-zero's `severe` means `error`), or any
+    /// `tracing` filter directive such as `info,sqlx=warn`. `RUST_LOG` overrides it.
+    pub level: String,
+    /// The folder of log files in file mode.
+    pub path: String,
+    pub rotation: Rotation,
+    /// How many rotated files to keep in file mode (0 keeps all).
+    pub max_files: usize,
+    /// Requests slower than this are logged as slow, at `warn`.
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub slow_threshold: Duration,
+}
+
+impl Default for LogConf {
+    fn default() -> Self {
+        Self {
+            service_name: String::new(),
+            mode: LogMode::Console,
+            encoding: Encoding::Json,
+            level: "info".to_owned(),
+            path: "logs".to_owned(),
+            rotation: Rotation::Daily,
+            max_files: 0,
+            slow_threshold: Duration::from_millis(500),
+        }
+    }
+}
+
+impl LogConf {
+    fn filter(&self) -> Result<EnvFilter, ConfError> {
+        if let Ok(filter) = EnvFilter::try_from_default_env() {
+            return Ok(filter);
+        }
+        let level = if self.level.eq_ignore_ascii_case("severe") {
+            "error"
+        } else {
+            self.level.as_str()
+        };
+        EnvFilter::try_new(level).map_err(|e| {
+            ConfError::rule(
+                "log.level",
+                format!(
+                    "invalid level {:?} ({e}); expected trace, debug, info, warn or error",
+                    self.level
+                ),
+            )
+        })
+    }
+}
+
+static GUARD: Mutex<Option<WorkerGuard>> = Mutex::new(None);
+static INSTALLED: OnceLock<()> = OnceLock::new();
+
+/// Installs the process-wide log subscriber described by `conf`. The first call wins; later
+/// calls (a second server in the same process) validate their config and change nothing.
+pub fn setup(conf: &LogConf) -> Result<(), ConfError> {
+    let filter = conf.filter()?;
+    if INSTALLED.get().is_some() {
+        return Ok(());
+    }
+    let (writer, guard) = match conf.mode {
+        LogMode::Console => tracing_appender::non_blocking(std::io::stdout()),
+        LogMode::File => {
+            let rotation = match conf.rotation {
+                Rotation::Daily => rolling::Rotation::DAILY,
+                Rotation::Hourly => rolling::Rotation::HOURLY,
+                Rotation::Never => rolling::Rotation::NEVER,
+            };
+            let prefix = if conf.service_name.is_empty() {
+                "access".to_owned()
+            } else {
+                conf.service_name.clone()
+            };
+            let mut builder = rolling::Builder::new()
+                .rotation(rotation)
+                .filename_prefix(prefix)
+                .filename_suffix("log");
+            if conf.max_files > 0 {
+                builder = builder.max_log_files(conf.max_files);
+            }
+            let appender = builder.build(&conf.path).map_err(|e| {
+                ConfError::rule(
+                    "log.path",
+                    format!("cannot write log files under {:?}: {e}", conf.path),
+                )
+            })?;
+            tracing_appender::non_blocking(appender)
+        }
+    };
+    let format = Format::new(conf.encoding, &conf.service_name);
+    let layer = tracing_subscriber::fmt::layer()
+        .event_format(format)
+        .with_writer(writer);
+    let installed = tracing_subscriber::registry()
+        .with(filter)
+        .with(layer)
+        .try_init()
+        .is_ok();
+    if installed {
+        *GUARD.lock() = Some(guard);
+    }
+    // Another subscriber (a test harness, the application's own) may already be global; then
+    // rzero logs through it and keeps out of the way.
+    let _ = INSTALLED.set(());
+    Ok(())
+}
+
+/// Writes out buffered log lines; call once when the process is about to exit. Lines logged
+/// after this are dropped.
+pub fn flush() {
+    drop(GUARD.lock().take());
+}

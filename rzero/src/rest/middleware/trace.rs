@@ -1,0 +1,76 @@
+//! Trace: continues the caller's W3C trace (`traceparent`) or starts one, runs the request
+//! inside a span carrying the ids, and answers with `traceparent` naming this server's span.
+
+use super::outcome::{OnResponse, Outcome};
+use super::{Request, Response};
+use crate::trace::TraceContext;
+use http::HeaderValue;
+use std::convert::Infallible;
+use std::task::{Context, Poll};
+use tower::{Layer, Service};
+use tracing::Instrument;
+use tracing::instrument::Instrumented;
+
+const TRACEPARENT: &str = "traceparent";
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TraceLayer {
+    /// Share of new traces sampled.
+    pub(crate) sampler: f64,
+}
+
+impl<S> Layer<S> for TraceLayer {
+    type Service = Trace<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Trace {
+            inner,
+            sampler: self.sampler,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Trace<S> {
+    inner: S,
+    sampler: f64,
+}
+
+pub(crate) struct TraceHeader(Option<HeaderValue>);
+
+impl OnResponse for TraceHeader {
+    fn on_response(self, response: &mut Response) {
+        if let Some(value) = self.0 {
+            response.headers_mut().insert(TRACEPARENT, value);
+        }
+    }
+}
+
+impl<S> Service<Request> for Trace<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Outcome<Instrumented<S::Future>, TraceHeader>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        let incoming = request
+            .headers()
+            .get(TRACEPARENT)
+            .and_then(|v| v.to_str().ok());
+        let ctx = TraceContext::continue_or_root(incoming, self.sampler);
+        let span = ctx.span("http.request");
+        let header = HeaderValue::from_str(&ctx.traceparent()).ok();
+        request.extensions_mut().insert(ctx);
+        let future = {
+            let _entered = span.enter();
+            self.inner.call(request)
+        };
+        Outcome::running(future.instrument(span), TraceHeader(header))
+    }
+}

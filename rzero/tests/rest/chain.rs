@@ -1,0 +1,392 @@
+use crate::support::{client, conf, json, start};
+use http::Method;
+use rzero::load::FixedCpu;
+use rzero::rest::{Error, Reply, RouteGroup, Server};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+async fn slow() -> Reply<&'static str> {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    Reply("done")
+}
+
+#[tokio::test]
+async fn max_conns_answers_503_when_full() {
+    let mut server = Server::new(conf("max_conns: 1\n")).unwrap();
+    server
+        .add_routes(RouteGroup::new().route(Method::GET, "/slow", slow))
+        .unwrap();
+    let (running, base) = start(server).await;
+    let c = client();
+    let first = tokio::spawn({
+        let c = c.clone();
+        let url = format!("{base}/slow");
+        async move { c.get(url).send().await.unwrap().status().as_u16() }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (status, body) = json(c.get(format!("{base}/slow")).send().await.unwrap()).await;
+    assert_eq!(status, 503);
+    assert_eq!(body["msg"], "too many concurrent requests");
+    assert_eq!(first.await.unwrap(), 200);
+    // The slot is released: the next request passes.
+    assert_eq!(
+        c.get(format!("{base}/slow")).send().await.unwrap().status(),
+        200
+    );
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn breaker_opens_on_a_failing_route_only() {
+    let mut server = Server::new(conf("")).unwrap();
+    server
+        .add_routes(
+            RouteGroup::new()
+                .route(Method::GET, "/fail", || async {
+                    Err::<Reply<()>, _>(Error::internal(std::io::Error::other("db down")))
+                })
+                .route(Method::GET, "/ok", || async { Reply(1) }),
+        )
+        .unwrap();
+    let (running, base) = start(server).await;
+    let c = client();
+    let mut codes = Vec::new();
+    for _ in 0..200 {
+        codes.push(
+            c.get(format!("{base}/fail"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
+    }
+    let refused = codes.iter().filter(|&&s| s == 503).count();
+    assert!(codes[..5].iter().all(|&s| s == 500), "{codes:?}");
+    assert!(refused > 100, "breaker refused only {refused} of 200");
+    let (status, body) = json(c.get(format!("{base}/fail")).send().await.unwrap()).await;
+    if status == 503 {
+        assert_eq!(body["msg"], "circuit breaker is open");
+    }
+    // Another route has its own breaker.
+    assert_eq!(
+        c.get(format!("{base}/ok")).send().await.unwrap().status(),
+        200
+    );
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn shedding_answers_503_when_cpu_is_hot_and_backlog_high() {
+    let cpu = Arc::new(FixedCpu::new(0));
+    let mut server = Server::new(conf("cpu_threshold: 900\n"))
+        .unwrap()
+        .with_cpu_usage(cpu.clone());
+    server
+        .add_routes(RouteGroup::new().route(Method::GET, "/work", || async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            Reply(())
+        }))
+        .unwrap();
+    let (running, base) = start(server).await;
+    let c = client();
+    let wave = |n: usize| {
+        let c = c.clone();
+        let url = format!("{base}/work");
+        async move {
+            let calls = (0..n).map(|_| {
+                let c = c.clone();
+                let url = url.clone();
+                tokio::spawn(async move { c.get(url).send().await.unwrap().status().as_u16() })
+            });
+            let mut codes = Vec::new();
+            for call in calls.collect::<Vec<_>>() {
+                codes.push(call.await.unwrap());
+            }
+            codes
+        }
+    };
+    // Cool CPU: everything passes however many are in flight.
+    assert!(wave(60).await.iter().all(|&s| s == 200));
+    // Hot CPU with a backlog larger than the measured capacity: some are shed.
+    cpu.set(980);
+    let mut shed = 0;
+    for _ in 0..4 {
+        shed += wave(60).await.iter().filter(|&&s| s == 503).count();
+    }
+    assert!(shed > 0, "nothing was shed with the CPU at 98%");
+    let metrics = rzero::metrics::render();
+    assert!(
+        metrics.contains("http_server_requests_shed_total{path=\"/work\"}"),
+        "{metrics}"
+    );
+    // Cool again (after the 1 s cool-off): everything passes.
+    cpu.set(100);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(wave(20).await.iter().all(|&s| s == 200));
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn timeout_answers_503_and_groups_override_it() {
+    let mut server = Server::new(conf("timeout: 1s\n")).unwrap();
+    server
+        .add_routes(RouteGroup::new().route(Method::GET, "/slow", slow))
+        .unwrap();
+    server
+        .add_routes(
+            RouteGroup::new()
+                .prefix("/short")
+                .timeout(Duration::from_millis(100))
+                .route(Method::GET, "/slow", slow),
+        )
+        .unwrap();
+    let (running, base) = start(server).await;
+    let c = client();
+    assert_eq!(
+        c.get(format!("{base}/slow")).send().await.unwrap().status(),
+        200
+    );
+    let (status, body) = json(c.get(format!("{base}/short/slow")).send().await.unwrap()).await;
+    assert_eq!(status, 503);
+    assert_eq!(body["msg"], "request timed out");
+    running.shutdown().await.unwrap();
+}
+
+async fn echo(body: axum::body::Bytes) -> Reply<usize> {
+    Reply(body.len())
+}
+
+#[tokio::test]
+async fn max_bytes_answers_413_for_announced_and_streamed_bodies() {
+    let mut server = Server::new(conf("max_bytes: 1024\n")).unwrap();
+    server
+        .add_routes(RouteGroup::new().route(Method::POST, "/echo", echo))
+        .unwrap();
+    server
+        .add_routes(RouteGroup::new().prefix("/big").max_bytes(4096).route(
+            Method::POST,
+            "/echo",
+            echo,
+        ))
+        .unwrap();
+    let (running, base) = start(server).await;
+    let c = client();
+    let (status, body) = json(
+        c.post(format!("{base}/echo"))
+            .body(vec![b'x'; 1000])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, body["data"].as_u64()), (200, Some(1000)));
+    let (status, body) = json(
+        c.post(format!("{base}/echo"))
+            .body(vec![b'x'; 2000])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 413);
+    assert!(
+        body["msg"].as_str().unwrap().contains("limit of 1024"),
+        "{body}"
+    );
+    // A streamed body of unknown length is cut at the limit.
+    let chunks =
+        futures_util::stream::iter((0..4).map(|_| Ok::<_, std::io::Error>(vec![b'y'; 512])));
+    let streamed = c
+        .post(format!("{base}/echo"))
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(streamed.status(), 413);
+    // The group's own limit.
+    let status = c
+        .post(format!("{base}/big/echo"))
+        .body(vec![b'x'; 3000])
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_panicking_handler_is_a_500_and_the_server_keeps_serving() {
+    let mut server = Server::new(conf("")).unwrap();
+    server
+        .add_routes(
+            RouteGroup::new()
+                .route(Method::GET, "/panic", || async {
+                    if std::hint::black_box(true) {
+                        panic!("handler bug");
+                    }
+                    Reply(())
+                })
+                .route(Method::GET, "/ok", || async { Reply("fine") }),
+        )
+        .unwrap();
+    let (running, base) = start(server).await;
+    let c = client();
+    let (status, body) = json(c.get(format!("{base}/panic")).send().await.unwrap()).await;
+    assert_eq!(status, 500);
+    assert_eq!(body["msg"], "internal server error");
+    let (status, body) = json(c.get(format!("{base}/ok")).send().await.unwrap()).await;
+    assert_eq!((status, body["data"].as_str()), (200, Some("fine")));
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn gzip_request_bodies_are_inflated() {
+    let mut server = Server::new(conf("")).unwrap();
+    server
+        .add_routes(
+            RouteGroup::new().route(
+                Method::POST,
+                "/echo",
+                |body: String| async move { Reply(body) },
+            ),
+        )
+        .unwrap();
+    let (running, base) = start(server).await;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(b"hello, compressed world").unwrap();
+    let gz = encoder.finish().unwrap();
+    let c = client();
+    let (status, body) = json(
+        c.post(format!("{base}/echo"))
+            .header("content-encoding", "gzip")
+            .body(gz)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"], "hello, compressed world");
+    let status = c
+        .post(format!("{base}/echo"))
+        .header("content-encoding", "snappy")
+        .body("x")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 415);
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn traceparent_is_continued_and_returned() {
+    let mut server = Server::new(conf("")).unwrap();
+    server
+        .add_routes(RouteGroup::new().route(Method::GET, "/t", || async {
+            let ctx = rzero::trace::TraceContext::current();
+            Reply(ctx.map(|c| c.trace_id.to_string()))
+        }))
+        .unwrap();
+    let (running, base) = start(server).await;
+    let c = client();
+    let incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let response = c
+        .get(format!("{base}/t"))
+        .header("traceparent", incoming)
+        .send()
+        .await
+        .unwrap();
+    let outgoing = response.headers()["traceparent"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        outgoing.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+        "{outgoing}"
+    );
+    assert!(
+        !outgoing.contains("00f067aa0ba902b7"),
+        "the server must name its own span"
+    );
+    let fresh = c.get(format!("{base}/t")).send().await.unwrap();
+    assert_eq!(fresh.headers()["traceparent"].to_str().unwrap().len(), 55);
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn unknown_paths_get_a_json_404_and_middlewares_can_be_switched_off() {
+    let mut server = Server::new(conf("middlewares: { trace: false }\n")).unwrap();
+    server
+        .add_routes(RouteGroup::new().route(Method::GET, "/x", || async { Reply(()) }))
+        .unwrap();
+    let (running, base) = start(server).await;
+    let c = client();
+    let (status, body) = json(c.get(format!("{base}/nope")).send().await.unwrap()).await;
+    assert_eq!((status, body["code"].as_u64()), (404, Some(404)));
+    let response = c.get(format!("{base}/x")).send().await.unwrap();
+    assert!(response.headers().get("traceparent").is_none());
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn duplicate_routes_are_refused() {
+    let mut server = Server::new(conf("")).unwrap();
+    server
+        .add_routes(
+            RouteGroup::new()
+                .prefix("/v1")
+                .route(Method::GET, "/a/:id", || async { Reply(()) }),
+        )
+        .unwrap();
+    let err = server
+        .add_routes(RouteGroup::new().route(Method::GET, "/v1/a/{id}", || async { Reply(()) }))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "route GET /v1/a/{id} is registered twice");
+    // Same path, another method: fine.
+    server
+        .add_routes(RouteGroup::new().route(Method::POST, "/v1/a/:id", || async { Reply(()) }))
+        .unwrap();
+}
+
+#[tokio::test]
+async fn metrics_and_health_on_the_dev_server() {
+    let mut server = Server::new(conf(
+        "dev_server: { enabled: true, host: 127.0.0.1, port: 0 }\n",
+    ))
+    .unwrap();
+    server
+        .add_routes(RouteGroup::new().route(Method::GET, "/counted/:id", || async { Reply(()) }))
+        .unwrap();
+    let (running, base) = start(server).await;
+    let ops = format!("http://{}", running.ops_addrs()[0]);
+    let c = client();
+    for id in 0..3 {
+        c.get(format!("{base}/counted/{id}")).send().await.unwrap();
+    }
+    let health = c.get(format!("{ops}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let text = c
+        .get(format!("{ops}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(
+            r#"http_server_requests_code_total{code="200",method="GET",path="/counted/{id}"} 3"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("http_server_requests_duration_ms_bucket"),
+        "{text}"
+    );
+    assert!(text.contains("http_server_requests_in_flight"), "{text}");
+    running.shutdown().await.unwrap();
+}
