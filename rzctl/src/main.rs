@@ -99,8 +99,8 @@ fn validate(files: &[PathBuf]) -> ExitCode {
 
 fn read_source(path: &Path) -> Result<String, Diagnostics> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::bare(format!("cannot read `{name}`: {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| Diagnostic::bare(format!("cannot read `{name}`: {e}")))?;
     api::imports::decode(&name, bytes).map_err(|m| Diagnostic::bare(m).into())
 }
 

@@ -39,7 +39,9 @@ fn width(cell: &str) -> usize {
 impl Table<'_> {
     /// Number of column cells in a line (its last cell is not one).
     fn columns(&self, line: usize) -> usize {
-        self.lines.get(line).map_or(0, |l| l.len().saturating_sub(1))
+        self.lines
+            .get(line)
+            .map_or(0, |l| l.len().saturating_sub(1))
     }
 
     fn format(&mut self, mut line0: usize, line1: usize, widths: &mut Vec<usize>) {
@@ -102,7 +104,10 @@ fn pad(out: &mut String, text_width: usize, cell_width: usize, use_tabs: bool) {
         let n = cell_width.saturating_sub(text_width);
         out.extend(std::iter::repeat_n('\t', n.div_ceil(TAB_WIDTH)));
     } else {
-        out.extend(std::iter::repeat_n(' ', cell_width.saturating_sub(text_width)));
+        out.extend(std::iter::repeat_n(
+            ' ',
+            cell_width.saturating_sub(text_width),
+        ));
     }
 }
 

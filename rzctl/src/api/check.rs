@@ -9,8 +9,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::ast::{
-    AtDoc, Comment, DataType, Field as AstField, InfoStmt, KvExpr, ServiceStmt, Stmt, Tok,
-    TypeExpr,
+    AtDoc, Comment, DataType, Field as AstField, InfoStmt, KvExpr, ServiceStmt, Stmt, Tok, TypeExpr,
 };
 use super::imports::ParsedFile;
 use super::model::{
@@ -60,9 +59,9 @@ fn last_tok(dt: &DataType) -> &Tok {
     match dt {
         DataType::Base(t) | DataType::Any(t) | DataType::Interface(t) => t,
         DataType::Map { value, .. } => last_tok(value),
-        DataType::Array { elem, .. } | DataType::Slice { elem, .. } | DataType::Pointer { elem, .. } => {
-            last_tok(elem)
-        }
+        DataType::Array { elem, .. }
+        | DataType::Slice { elem, .. }
+        | DataType::Pointer { elem, .. } => last_tok(elem),
         DataType::Struct { rbrace, .. } => rbrace,
     }
 }
@@ -89,7 +88,9 @@ pub fn parse_duration_nanos(text: &str) -> Option<u128> {
         return None;
     }
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return None;
         }
@@ -320,7 +321,7 @@ impl Checker {
     fn lower_fields(&mut self, file: &Arc<SourceFile>, fields: &[AstField]) -> Vec<Field> {
         let mut out = Vec::new();
         for f in fields {
-            let ty = self.lower_type(file, &f.data_type, true);
+            let ty = self.lower_type(file, &f.data_type);
             let tag = f.tag.as_ref().and_then(|t| match parse_tag(t.unquoted()) {
                 Ok(tag) => Some(tag),
                 Err(message) => {
@@ -336,8 +337,7 @@ impl Checker {
                 Some(t) => &t.trailing,
                 None => &last_tok(&f.data_type).trailing,
             };
-            let comment = (!trailing.is_empty())
-                .then(|| docs(trailing).join(" "));
+            let comment = (!trailing.is_empty()).then(|| docs(trailing).join(" "));
             let Some(ty) = ty else { continue };
             if f.names.is_empty() {
                 if !matches!(&ty, GoType::Named { .. })
@@ -372,7 +372,7 @@ impl Checker {
     }
 
     /// Lowers a field type; `None` (with an error reported) when invalid.
-    fn lower_type(&mut self, file: &Arc<SourceFile>, dt: &DataType, top: bool) -> Option<GoType> {
+    fn lower_type(&mut self, file: &Arc<SourceFile>, dt: &DataType) -> Option<GoType> {
         match dt {
             DataType::Base(t) => {
                 if let Some(b) = Builtin::from_name(&t.text) {
@@ -388,7 +388,7 @@ impl Checker {
             }
             DataType::Any(_) | DataType::Interface(_) => Some(GoType::Any),
             DataType::Pointer { elem, .. } => Some(GoType::Pointer {
-                elem: Box::new(self.lower_type(file, elem, top)?),
+                elem: Box::new(self.lower_type(file, elem)?),
             }),
             DataType::Slice { elem, .. } => {
                 if elem.contains_struct() {
@@ -400,7 +400,7 @@ impl Checker {
                     return None;
                 }
                 Some(GoType::Slice {
-                    elem: Box::new(self.lower_type(file, elem, false)?),
+                    elem: Box::new(self.lower_type(file, elem)?),
                 })
             }
             DataType::Array { len, elem, .. } => {
@@ -418,7 +418,7 @@ impl Checker {
                 }
                 Some(GoType::Array {
                     len: n,
-                    elem: Box::new(self.lower_type(file, elem, false)?),
+                    elem: Box::new(self.lower_type(file, elem)?),
                 })
             }
             DataType::Map { key, value, .. } => {
@@ -438,27 +438,16 @@ impl Checker {
                     );
                     return None;
                 }
-                let key = self.lower_type(file, key, false);
-                let value = self.lower_type(file, value, false);
+                let key = self.lower_type(file, key);
+                let value = self.lower_type(file, value);
                 Some(GoType::Map {
                     key: Box::new(key?),
                     value: Box::new(value?),
                 })
             }
-            DataType::Struct { fields, lbrace, .. } => {
-                if fields.is_empty() {
-                    self.error(
-                        file,
-                        lbrace.span.clone(),
-                        "an anonymous struct needs at least one field",
-                    );
-                    return None;
-                }
-                let _ = top;
-                Some(GoType::Struct {
-                    fields: self.lower_fields(file, fields),
-                })
-            }
+            DataType::Struct { fields, .. } => Some(GoType::Struct {
+                fields: self.lower_fields(file, fields),
+            }),
         }
     }
 
@@ -655,12 +644,7 @@ impl Checker {
                 "jwt" => o.jwt = Some(value),
                 "jwtTransition" => o.jwt_transition = Some(value),
                 "group" => o.group = Some(value),
-                "prefix" => {
-                    if !value.starts_with('/') {
-                        self.error(file, span, format!("prefix `{value}` must start with `/`"));
-                    }
-                    o.prefix = Some(value);
-                }
+                "prefix" => o.prefix = Some(value),
                 "middleware" => {
                     o.middleware = value
                         .split(',')
@@ -677,7 +661,9 @@ impl Checker {
                     None => self.error(
                         file,
                         span,
-                        format!("invalid timeout `{value}`: expected a duration such as 3s or 500ms"),
+                        format!(
+                            "invalid timeout `{value}`: expected a duration such as 3s or 500ms"
+                        ),
                     ),
                 },
                 "maxBytes" => match value.parse::<u64>() {

@@ -58,16 +58,36 @@ fn cmts(comments: &[Comment]) -> Vec<Cmt> {
     comments
         .iter()
         .map(|c| Cmt {
-            text: c.text.clone(),
+            text: protect(&c.text),
             line: c.line,
         })
         .collect()
 }
 
+/// Marks the line breaks inside strings and block comments. goctl removes a
+/// space before and after every line break of a node's text, including
+/// those inside tokens, so formatting twice would keep eating indentation
+/// inside multi-line strings. The marks keep such breaks out of that rule;
+/// [`unprotect`] removes them at the end.
+const MARK: char = '\u{e000}';
+const MARKED_BREAK: &str = "\u{e000}\n\u{e000}";
+
+fn protect(text: &str) -> String {
+    if text.contains('\n') && !text.contains(MARK) {
+        text.replace('\n', MARKED_BREAK)
+    } else {
+        text.to_owned()
+    }
+}
+
+fn unprotect(text: &str) -> String {
+    text.replace(MARKED_BREAK, "\n")
+}
+
 fn tn(tok: &Tok) -> TokNode {
     TokNode {
         head: cmts(&tok.head),
-        text: tok.text.clone(),
+        text: protect(&tok.text),
         lead: cmts(&tok.trailing),
         line: tok.line,
         head_flag: false,
@@ -422,13 +442,7 @@ impl FType {
         let mut ty = self.clone();
         {
             let first = ty.first_mut();
-            let stripped = transfer(
-                first,
-                Opt {
-                    prefix: "",
-                    ..opt
-                },
-            );
+            let stripped = transfer(first, Opt { prefix: "", ..opt });
             *first = stripped;
         }
         match &mut ty {
@@ -521,7 +535,13 @@ impl Node for FType {
                         transfer(lbrack, NO_LEAD),
                         key.flatten(true, NO_COMMENT),
                         transfer(rbrack, NO_COMMENT),
-                        value.flatten(false, Opt { prefix, ..value_opt }),
+                        value.flatten(
+                            false,
+                            Opt {
+                                prefix,
+                                ..value_opt
+                            },
+                        ),
                     ],
                     "",
                     NONE,
@@ -555,13 +575,7 @@ impl Node for FType {
                     &[
                         transfer(lbrack, NO_LEAD),
                         transfer(rbrack, NO_HEAD),
-                        elem.flatten(
-                            false,
-                            Opt {
-                                prefix,
-                                ..NO_HEAD
-                            },
-                        ),
+                        elem.flatten(false, Opt { prefix, ..NO_HEAD }),
                     ],
                     "",
                     NONE,
@@ -585,16 +599,23 @@ fn format_struct(
     rbrace: &TokNode,
     prefix: &str,
 ) {
+    let inner = format!("{prefix}{INDENT}");
+    if fields.is_empty() && !rbrace.head.is_empty() {
+        // goctl would print `{}` and lose these comments (its own `api new`
+        // template has one here); keep them inside the braces instead
+        w.text(&lbrace.format(""));
+        w.newline();
+        for c in &rbrace.head {
+            w.text(&format!("{inner}{}", c.text));
+            w.newline();
+        }
+        w.text(&transfer(rbrace, NO_HEAD).format(prefix));
+        return;
+    }
     if fields.is_empty() {
         let brace = join(
             &[
-                transfer(
-                    lbrace,
-                    Opt {
-                        prefix,
-                        ..NO_LEAD
-                    },
-                ),
+                transfer(lbrace, Opt { prefix, ..NO_LEAD }),
                 transfer(rbrace, NO_HEAD),
             ],
             "",
@@ -603,7 +624,6 @@ fn format_struct(
         w.nodes(&[&brace], SAME_LINE);
         return;
     }
-    let inner = format!("{prefix}{INDENT}");
     w.text(&lbrace.format(""));
     w.newline();
     for field in fields {
@@ -735,13 +755,7 @@ fn format_kv_block(
         return String::new();
     }
     let mut w = Writer::default();
-    let kw = transfer(
-        keyword,
-        Opt {
-            prefix,
-            ..NO_LEAD
-        },
-    );
+    let kw = transfer(keyword, Opt { prefix, ..NO_LEAD });
     let open = if same_line_open { SAME_LINE } else { AUTO };
     w.nodes(&[&kw, lparen], open);
     w.newline();
@@ -837,13 +851,7 @@ impl DocNode {
                     return String::new();
                 }
                 let mut w = Writer::default();
-                let at = transfer(
-                    at,
-                    Opt {
-                        prefix,
-                        ..NO_LEAD
-                    },
-                );
+                let at = transfer(at, Opt { prefix, ..NO_LEAD });
                 let value = transfer(value, NO_HEAD);
                 w.nodes(&[&at, &value], SAME_LINE);
                 w.finish()
@@ -1024,13 +1032,7 @@ impl Node for RouteNode {
     }
     fn format(&self, prefix: &str) -> String {
         let mut w = Writer::default();
-        let method = transfer(
-            &self.method,
-            Opt {
-                prefix,
-                ..NO_LEAD
-            },
-        );
+        let method = transfer(&self.method, Opt { prefix, ..NO_LEAD });
         let strip_rparen_head = |b: &BodyNode| BodyNode {
             lparen: b.lparen.clone(),
             expr: b.expr.as_ref().map(|e| BodyExprNode {
@@ -1088,13 +1090,7 @@ impl ItemNode {
 
     fn format_handler(&self, prefix: &str) -> String {
         let mut w = Writer::default();
-        let at = transfer(
-            &self.at,
-            Opt {
-                prefix,
-                ..NO_LEAD
-            },
-        );
+        let at = transfer(&self.at, Opt { prefix, ..NO_LEAD });
         let name = transfer(&self.name, NO_HEAD);
         w.nodes(&[&at, &name], SAME_LINE);
         w.finish()
@@ -1204,7 +1200,7 @@ impl StmtNode<'_> {
                 None => tn(&s.service),
             },
             Stmt::Comment(c) => TokNode {
-                text: c.text.clone(),
+                text: protect(&c.text),
                 line: c.line,
                 ..TokNode::default()
             },
@@ -1258,13 +1254,7 @@ fn format_stmt(stmt: &Stmt, prefix: &str) -> String {
     match stmt {
         Stmt::Syntax(s) => {
             let mut w = Writer::default();
-            let syntax = transfer(
-                &tn(&s.syntax),
-                Opt {
-                    prefix,
-                    ..NO_LEAD
-                },
-            );
+            let syntax = transfer(&tn(&s.syntax), Opt { prefix, ..NO_LEAD });
             let assign = transfer(&tn(&s.assign), NO_LEAD);
             let value = tn(&s.value);
             w.nodes(
@@ -1294,13 +1284,7 @@ fn format_stmt(stmt: &Stmt, prefix: &str) -> String {
                 return String::new();
             }
             let mut w = Writer::default();
-            let import = transfer(
-                &tn(&s.import),
-                Opt {
-                    prefix,
-                    ..NO_LEAD
-                },
-            );
+            let import = transfer(&tn(&s.import), Opt { prefix, ..NO_LEAD });
             w.nodes(&[&import, &tn(&s.value)], SAME_LINE);
             w.finish()
         }
@@ -1309,13 +1293,7 @@ fn format_stmt(stmt: &Stmt, prefix: &str) -> String {
                 return String::new();
             }
             let mut w = Writer::default();
-            let import = transfer(
-                &tn(&s.import),
-                Opt {
-                    prefix,
-                    ..NO_LEAD
-                },
-            );
+            let import = transfer(&tn(&s.import), Opt { prefix, ..NO_LEAD });
             w.nodes(&[&import, &tn(&s.lparen)], SAME_LINE);
             w.newline();
             let inner = format!("{prefix}{INDENT}");
@@ -1363,7 +1341,7 @@ fn format_stmt(stmt: &Stmt, prefix: &str) -> String {
             w.finish()
         }
         Stmt::Service(s) => format_service(s, prefix),
-        Stmt::Comment(c) => format!("{prefix}{}", c.text),
+        Stmt::Comment(c) => format!("{prefix}{}", protect(&c.text)),
     }
 }
 
@@ -1378,17 +1356,16 @@ pub fn format_file(file: &File) -> String {
         w.newline();
         let blank_after = match stmt {
             Stmt::Comment(_) => false,
-            Stmt::ImportLiteral(_) => !matches!(
-                file.stmts.get(idx + 1),
-                Some(Stmt::ImportLiteral(_)) | None
-            ),
+            Stmt::ImportLiteral(_) => {
+                !matches!(file.stmts.get(idx + 1), Some(Stmt::ImportLiteral(_)) | None)
+            }
             _ => true,
         };
         if blank_after {
             w.newline();
         }
     }
-    w.finish()
+    unprotect(&w.finish())
 }
 
 /// Each statement formatted and concatenated with nothing in between, as
@@ -1399,5 +1376,5 @@ pub fn format_statements_unseparated(file: &File) -> String {
     for stmt in &file.stmts {
         w.text(&format_stmt(stmt, ""));
     }
-    w.finish()
+    unprotect(&w.finish())
 }

@@ -109,7 +109,10 @@ impl Loader<'_, '_> {
         let key = normalize(path);
         let name = path.display().to_string();
         if let Some(start) = self.stack.iter().position(|(k, _)| *k == key) {
-            let mut chain: Vec<&str> = self.stack[start..].iter().map(|(_, n)| n.as_str()).collect();
+            let mut chain: Vec<&str> = self.stack[start..]
+                .iter()
+                .map(|(_, n)| n.as_str())
+                .collect();
             chain.push(&name);
             let message = format!("import cycle: {}", chain.join(" -> "));
             self.error(site.as_ref(), message);
@@ -208,15 +211,24 @@ mod tests {
             ],
             "a.api",
         );
-        assert_eq!(errors, vec!["import cycle: a.api -> b.api -> c.api -> a.api"]);
+        assert_eq!(
+            errors,
+            vec!["import cycle: a.api -> b.api -> c.api -> a.api"]
+        );
     }
 
     #[test]
     fn reports_missing_files_and_bad_utf8() {
         let (_, errors) = load(&[("a.api", "import \"nope.api\"")], "a.api");
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].starts_with("cannot read imported file `nope.api`"), "{errors:?}");
+        assert!(
+            errors[0].starts_with("cannot read imported file `nope.api`"),
+            "{errors:?}"
+        );
         assert!(decode("x.api", vec![0x66, 0xff]).is_err());
-        assert_eq!(decode("x.api", "\u{feff}syntax".as_bytes().to_vec()).as_deref(), Ok("syntax"));
+        assert_eq!(
+            decode("x.api", "\u{feff}syntax".as_bytes().to_vec()).as_deref(),
+            Ok("syntax")
+        );
     }
 }

@@ -152,8 +152,7 @@ impl Lexer<'_> {
     }
 
     fn error(&mut self, span: Range<usize>, message: String) {
-        self.diags
-            .push(Diagnostic::error(self.file, span, message));
+        self.diags.push(Diagnostic::error(self.file, span, message));
     }
 
     fn run(&mut self) {
@@ -257,7 +256,11 @@ impl Lexer<'_> {
                 }
                 Some(_) => {}
                 None => {
-                    let what = if kind == Kind::Str { "string" } else { "raw string" };
+                    let what = if kind == Kind::Str {
+                        "string"
+                    } else {
+                        "raw string"
+                    };
                     self.error(
                         start..start + 1,
                         format!("unterminated {what}: expected a closing `{delim}`"),

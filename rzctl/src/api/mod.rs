@@ -88,7 +88,10 @@ fn comments(file: &std::sync::Arc<SourceFile>) -> Vec<(String, std::ops::Range<u
         .collect()
 }
 
-fn check_comments_kept(input: &std::sync::Arc<SourceFile>, output: &str) -> Result<(), Diagnostics> {
+fn check_comments_kept(
+    input: &std::sync::Arc<SourceFile>,
+    output: &str,
+) -> Result<(), Diagnostics> {
     let out_file = SourceFile::new("formatted", output);
     let mut remaining: HashMap<String, usize> = HashMap::new();
     for (key, _) in comments(&out_file) {

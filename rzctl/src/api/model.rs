@@ -76,7 +76,10 @@ pub enum GoType {
     /// `[N]T`
     Array { len: u64, elem: Box<GoType> },
     /// `map[K]V`
-    Map { key: Box<GoType>, value: Box<GoType> },
+    Map {
+        key: Box<GoType>,
+        value: Box<GoType>,
+    },
     /// `*T`
     Pointer { elem: Box<GoType> },
     /// An anonymous nested struct: `Field { A int } `json:"field"``.

@@ -183,8 +183,7 @@ impl Parser<'_> {
         if self.kind() != Kind::Illegal {
             let span = self.tok_at(0).map_or(0..0, |t| t.span.clone());
             let message = format!("expected {expected}, found {}", self.found());
-            self.diags
-                .push(Diagnostic::error(self.file, span, message));
+            self.diags.push(Diagnostic::error(self.file, span, message));
         }
         Failed
     }
@@ -270,9 +269,10 @@ impl Parser<'_> {
             (Kind::Ident, "service") | (Kind::AtServer, _) => {
                 self.parse_service().map(Stmt::Service)
             }
-            _ => Err(self.error_expected(
-                "`syntax`, `info`, `import`, `type`, `service` or `@server`",
-            )),
+            _ => {
+                Err(self
+                    .error_expected("`syntax`, `info`, `import`, `type`, `service` or `@server`"))
+            }
         }
     }
 
@@ -584,6 +584,8 @@ impl Parser<'_> {
     fn parse_server_kv(&mut self) -> PResult<KvExpr> {
         let (key, colon) = self.parse_key_colon()?;
         match self.kind() {
+            // `host: 0.0.0.0` in older files continues past the number
+            Kind::Int if self.kind_at(1) == Kind::Dot => {}
             Kind::Str | Kind::RawStr | Kind::Int | Kind::Duration => {
                 let value = self.take();
                 return Ok(KvExpr { key, colon, value });
@@ -626,7 +628,24 @@ impl Parser<'_> {
     fn parse_service_item(&mut self) -> PResult<ServiceItem> {
         let doc = if self.kind() == Kind::AtDoc {
             let at = self.take();
-            if self.kind() == Kind::LParen {
+            if self.kind() == Kind::LParen && self.kind_at(1) == Kind::Str {
+                // older form `@doc("text")`, the same as `@doc "text"`
+                let lparen = self.take();
+                let mut value = self.take();
+                let rparen = self.expect(Kind::RParen, "`)` after the @doc text")?;
+                let mut head = lparen.head.clone();
+                head.append(&mut value.head);
+                value.head = head;
+                absorb(
+                    &mut value,
+                    Tok {
+                        head: Vec::new(),
+                        ..lparen
+                    },
+                );
+                absorb(&mut value, rparen);
+                Some(AtDoc::Literal { at, value })
+            } else if self.kind() == Kind::LParen {
                 let lparen = self.take();
                 let mut values = Vec::new();
                 while !matches!(self.kind(), Kind::RParen | Kind::Eof) {
@@ -646,9 +665,13 @@ impl Parser<'_> {
         } else {
             None
         };
-        let at = self.expect(Kind::AtHandler, "`@handler`")?;
-        let name = self.expect_word("a handler name")?;
-        let handler = AtHandler { at, name };
+        let handler = if self.kind() == Kind::AtServer {
+            self.parse_old_route_server()?
+        } else {
+            let at = self.expect(Kind::AtHandler, "`@handler`")?;
+            let name = self.expect_word("a handler name")?;
+            AtHandler { at, name }
+        };
         let route = self.parse_route()?;
         Ok(ServiceItem {
             doc,
@@ -657,10 +680,56 @@ impl Parser<'_> {
         })
     }
 
+    /// The older per-route `@server(handler: Name)`, read as `@handler Name`.
+    fn parse_old_route_server(&mut self) -> PResult<AtHandler> {
+        let server = self.take();
+        let lparen = self.expect(Kind::LParen, "`(` after `@server`")?;
+        let mut values = Vec::new();
+        while !matches!(self.kind(), Kind::RParen | Kind::Eof) {
+            values.push(self.parse_server_kv()?);
+        }
+        let rparen = self.expect(Kind::RParen, "`)` or a `key: value` pair")?;
+        let Some(index) = values.iter().position(|kv| kv.key.text == "handler") else {
+            return Err(self.error_at(
+                &server,
+                "a route's `@server(...)` needs a `handler` key; write `@handler Name` instead"
+                    .to_owned(),
+            ));
+        };
+        let mut name = values.swap_remove(index).value;
+        let at = Tok {
+            text: "@handler".to_owned(),
+            span: server.span.clone(),
+            line: server.line,
+            head: server.head,
+            trailing: Vec::new(),
+        };
+        // the comments inside the old block have no place in the new form
+        let mut trailing = server.trailing;
+        trailing.extend(lparen.head);
+        trailing.extend(lparen.trailing);
+        for kv in values {
+            absorb(&mut name, kv.key);
+            absorb(&mut name, kv.colon);
+            absorb(&mut name, kv.value);
+        }
+        trailing.append(&mut name.trailing);
+        trailing.extend(rparen.head);
+        trailing.extend(rparen.trailing);
+        name.trailing = trailing;
+        Ok(AtHandler { at, name })
+    }
+
     fn at_route_end(&self) -> bool {
         matches!(
             self.kind(),
-            Kind::LParen | Kind::AtDoc | Kind::AtHandler | Kind::Semicolon | Kind::RBrace | Kind::Eof
+            Kind::LParen
+                | Kind::AtDoc
+                | Kind::AtHandler
+                | Kind::AtServer
+                | Kind::Semicolon
+                | Kind::RBrace
+                | Kind::Eof
         ) || self.is_ident("returns")
     }
 
@@ -692,7 +761,7 @@ impl Parser<'_> {
         }
         if !matches!(
             self.kind(),
-            Kind::AtDoc | Kind::AtHandler | Kind::RBrace | Kind::Eof
+            Kind::AtDoc | Kind::AtHandler | Kind::AtServer | Kind::RBrace | Kind::Eof
         ) {
             let expected = if response.is_some() {
                 "`@doc`, `@handler` or `}`"

@@ -177,7 +177,11 @@ mod tests {
 
     fn entry(raw: &str) -> TagEntry {
         match parse_tag(raw) {
-            Ok(tag) => tag.entries.into_iter().next().unwrap_or_else(|| panic!("no entry in {raw}")),
+            Ok(tag) => tag
+                .entries
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| panic!("no entry in {raw}")),
             Err(e) => panic!("{raw}: {e}"),
         }
     }
@@ -207,12 +211,16 @@ mod tests {
         let e = entry(r#"json:"kind,options=[a,b]""#);
         assert_eq!(e.options, vec!["a", "b"]);
         let e = entry(r#"json:"n,range=(:5]""#);
-        assert_eq!(e.range.map(|r| (r.min, r.min_inclusive, r.max)), Some((None, false, Some(5.0))));
+        assert_eq!(
+            e.range.map(|r| (r.min, r.min_inclusive, r.max)),
+            Some((None, false, Some(5.0)))
+        );
     }
 
     #[test]
     fn decodes_several_keys() {
-        let tag = parse_tag(r#"path:"id" header:"X-Token" json:"-""#).unwrap_or_else(|e| panic!("{e}"));
+        let tag =
+            parse_tag(r#"path:"id" header:"X-Token" json:"-""#).unwrap_or_else(|e| panic!("{e}"));
         let keys: Vec<&str> = tag.entries.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, vec!["path", "header", "json"]);
         assert_eq!(tag.get("header").map(|e| e.name.as_str()), Some("X-Token"));
