@@ -64,24 +64,72 @@ fn cmts(comments: &[Comment]) -> Vec<Cmt> {
         .collect()
 }
 
-/// Marks the line breaks inside strings and block comments. goctl removes a
+/// Marks line breaks inside strings and block comments. goctl removes a
 /// space before and after every line break of a node's text, including
 /// those inside tokens, so formatting twice would keep eating indentation
-/// inside multi-line strings. The marks keep such breaks out of that rule;
-/// [`unprotect`] removes them at the end.
-const MARK: char = '\u{e000}';
-const MARKED_BREAK: &str = "\u{e000}\n\u{e000}";
+/// inside multi-line strings and comments. A mark next to such a break
+/// keeps it out of that rule; [`unprotect`] removes the marks at the end.
+/// The mark is a Unicode noncharacter; a file that contains one is
+/// formatted without marks, exactly as goctl would.
+const MARK: char = '\u{fdd0}';
+
+thread_local! {
+    static PROTECT: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
 
 fn protect(text: &str) -> String {
-    if text.contains('\n') && !text.contains(MARK) {
-        text.replace('\n', MARKED_BREAK)
+    if !text.contains('\n') || !PROTECT.with(std::cell::Cell::get) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut prev = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\n' {
+            if prev == Some(' ') {
+                out.push(MARK);
+            }
+            out.push('\n');
+            if chars.peek() == Some(&' ') {
+                out.push(MARK);
+            }
+        } else {
+            out.push(c);
+        }
+        prev = Some(c);
+    }
+    out
+}
+
+fn unprotect(text: String) -> String {
+    if PROTECT.with(std::cell::Cell::get) {
+        text.replace(MARK, "")
     } else {
-        text.to_owned()
+        text
     }
 }
 
-fn unprotect(text: &str) -> String {
-    text.replace(MARKED_BREAK, "\n")
+/// Runs `render` with marks unless the file already contains the mark.
+fn with_marks(file: &File, render: impl FnOnce() -> String) -> String {
+    let protect = !contains_mark(file);
+    PROTECT.with(|p| p.set(protect));
+    let out = unprotect(render());
+    PROTECT.with(|p| p.set(true));
+    out
+}
+
+fn contains_mark(file: &File) -> bool {
+    // rendered without marks, a mark can only come from the file's own text
+    let mut found = false;
+    PROTECT.with(|p| p.set(false));
+    for stmt in &file.stmts {
+        if format_stmt(stmt, "").contains(MARK) {
+            found = true;
+            break;
+        }
+    }
+    PROTECT.with(|p| p.set(true));
+    found
 }
 
 fn tn(tok: &Tok) -> TokNode {
@@ -1117,8 +1165,13 @@ impl Node for ItemNode {
     fn format(&self, prefix: &str) -> String {
         let mut w = Writer::default();
         if let Some(doc) = &self.doc {
-            w.text(&doc.format(prefix));
-            w.newline();
+            // goctl leaves an empty line for `@doc ""` and removes it on the
+            // next run; leaving nothing is the stable choice
+            let text = doc.format(prefix);
+            if !text.is_empty() {
+                w.text(&text);
+                w.newline();
+            }
         }
         w.text(&self.format_handler(prefix));
         w.newline();
@@ -1347,6 +1400,10 @@ fn format_stmt(stmt: &Stmt, prefix: &str) -> String {
 
 /// Formats a parsed file the way `goctl api format` writes it.
 pub fn format_file(file: &File) -> String {
+    with_marks(file, || render_file(file))
+}
+
+fn render_file(file: &File) -> String {
     let mut w = Writer::default();
     for (idx, stmt) in file.stmts.iter().enumerate() {
         if format_stmt(stmt, "").is_empty() {
@@ -1365,16 +1422,18 @@ pub fn format_file(file: &File) -> String {
             w.newline();
         }
     }
-    unprotect(&w.finish())
+    w.finish()
 }
 
 /// Each statement formatted and concatenated with nothing in between, as
 /// goctl's formatter tests compare them. Only useful to compare with those.
 #[doc(hidden)]
 pub fn format_statements_unseparated(file: &File) -> String {
-    let mut w = Writer::default();
-    for stmt in &file.stmts {
-        w.text(&format_stmt(stmt, ""));
-    }
-    unprotect(&w.finish())
+    with_marks(file, || {
+        let mut w = Writer::default();
+        for stmt in &file.stmts {
+            w.text(&format_stmt(stmt, ""));
+        }
+        w.finish()
+    })
 }
