@@ -12,6 +12,7 @@ pub mod jwt;
 pub mod middleware;
 mod response;
 mod route;
+mod serve;
 mod server;
 
 pub use bind::Bind;

@@ -10,7 +10,6 @@ use crate::devserver::{Health, OpsRoutes};
 use crate::load::{AdaptiveShedder, CpuUsage, SystemCpu};
 use axum::Router;
 use axum::routing::{MethodRouter, any};
-use axum::serve::ListenerExt;
 use http::{Method, StatusCode};
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
@@ -186,21 +185,12 @@ impl Server {
             ops_addrs.push(bound);
         }
 
-        let listener = listener.tap_io(|tcp| {
-            // Small JSON responses must not wait for Nagle's algorithm.
-            let _ = tcp.set_nodelay(true);
-        });
-        let mut stop = stop_rx.clone();
-        let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|stop| *stop).await;
-            })
-            .await
-        });
+        let task = tokio::spawn(super::serve::serve(
+            listener,
+            router,
+            stop_rx,
+            shutdown_timeout,
+        ));
         tracing::info!(service = %name, addr = %local_addr, "REST server listening");
         Ok(RunningServer {
             local_addr,
@@ -208,7 +198,6 @@ impl Server {
             stop: stop_tx,
             health,
             task,
-            shutdown_timeout,
         })
     }
 
@@ -230,8 +219,7 @@ pub struct RunningServer {
     ops_addrs: Vec<SocketAddr>,
     stop: watch::Sender<bool>,
     health: Health,
-    task: JoinHandle<std::io::Result<()>>,
-    shutdown_timeout: std::time::Duration,
+    task: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -261,27 +249,12 @@ impl RunningServer {
     pub async fn shutdown(self) -> Result<(), ServerError> {
         self.health.set_serving(false);
         let _ = self.stop.send(true);
-        let mut task = self.task;
-        match tokio::time::timeout(self.shutdown_timeout, &mut task).await {
-            Ok(joined) => flatten(joined),
-            Err(_) => {
-                tracing::warn!(
-                    timeout_ms = self.shutdown_timeout.as_millis() as u64,
-                    "in-flight requests did not finish before the shutdown deadline; cut off"
-                );
-                task.abort();
-                Ok(())
-            }
-        }
+        flatten(self.task.await)
     }
 }
 
-fn flatten(joined: Result<std::io::Result<()>, tokio::task::JoinError>) -> Result<(), ServerError> {
-    match joined {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(err)) => Err(ServerError::Serve(err)),
-        Err(err) => Err(ServerError::Serve(std::io::Error::other(err))),
-    }
+fn flatten(joined: Result<(), tokio::task::JoinError>) -> Result<(), ServerError> {
+    joined.map_err(|err| ServerError::Serve(std::io::Error::other(err)))
 }
 
 /// Resolves on the first SIGTERM or SIGINT (Ctrl-C).

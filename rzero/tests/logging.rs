@@ -1,0 +1,78 @@
+//! Log lines written inside a request carry its trace and span ids; slow requests are logged
+//! as slow. Its own test binary because the log subscriber is process-wide.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
+
+use http::Method;
+use rzero::conf::load_str;
+use rzero::rest::{Reply, RestConf, RouteGroup, Server};
+use std::time::Duration;
+
+#[tokio::test]
+async fn every_line_of_a_request_names_its_trace_and_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        "name: logtest\nhost: 127.0.0.1\nport: 0\nlog:\n  mode: file\n  path: {}\n  rotation: never\n  level: info\n  slow_threshold: 50ms\n",
+        dir.path().display()
+    );
+    let conf: RestConf = load_str("log.yaml", &yaml).unwrap();
+    let mut server = Server::new(conf).unwrap();
+    server
+        .add_routes(
+            RouteGroup::new()
+                .route(Method::GET, "/work", || async {
+                    tracing::info!(step = 1, "doing the work");
+                    Reply(())
+                })
+                .route(Method::GET, "/slow", || async {
+                    tokio::time::sleep(Duration::from_millis(120)).await;
+                    Reply(())
+                }),
+        )
+        .unwrap();
+    let running = server.bind().await.unwrap();
+    let base = format!("http://{}", running.local_addr());
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    client
+        .get(format!("{base}/work"))
+        .header("traceparent", traceparent)
+        .send()
+        .await
+        .unwrap();
+    client.get(format!("{base}/slow")).send().await.unwrap();
+    running.shutdown().await.unwrap();
+    rzero::log::flush();
+
+    let file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("logtest"))
+        .expect("a log file named after the service");
+    let text = std::fs::read_to_string(file).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+
+    let in_request: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["trace"] == "0af7651916cd43dd8448eb211c80319c")
+        .collect();
+    assert_eq!(in_request.len(), 2, "{text}");
+    assert!(in_request.iter().any(|l| l["content"] == "doing the work"));
+    assert!(in_request.iter().any(|l| l["content"] == "[HTTP] 200 - GET /work"));
+    let span = &in_request[0]["span"];
+    assert_eq!(span.as_str().map(str::len), Some(16));
+    assert!(in_request.iter().all(|l| &l["span"] == span));
+    assert_ne!(span, "b7ad6b7169203331");
+
+    let slow = lines
+        .iter()
+        .find(|l| l["path"] == "/slow")
+        .expect("a line for the slow request");
+    assert_eq!(slow["level"], "warn");
+    assert!(slow["content"].as_str().unwrap().contains("slow call"), "{slow}");
+    assert!(slow["trace"].as_str().is_some());
+    assert_eq!(slow["service"], "logtest");
+}
