@@ -163,8 +163,12 @@ impl fmt::Display for Diagnostic {
                 "^".repeat(width)
             )?;
         }
+        let pad = match &self.location {
+            Some(loc) => " ".repeat(loc.file.line_col(loc.span.start).0.to_string().len()),
+            None => String::new(),
+        };
         for note in &self.notes {
-            writeln!(f, "  = note: {note}")?;
+            writeln!(f, "{pad} = note: {note}")?;
         }
         Ok(())
     }

@@ -27,8 +27,7 @@ pub fn align(text: &str) -> String {
         out: String::with_capacity(text.len()),
     };
     let count = table.lines.len();
-    let mut widths = Vec::new();
-    table.format(0, count, &mut widths);
+    table.format(count);
     table.out
 }
 
@@ -44,31 +43,53 @@ impl Table<'_> {
             .map_or(0, |l| l.len().saturating_sub(1))
     }
 
-    fn format(&mut self, mut line0: usize, line1: usize, widths: &mut Vec<usize>) {
-        let column = widths.len();
-        let mut this = line0;
-        while this < line1 {
-            if column >= self.columns(this) {
-                this += 1;
-                continue;
-            }
-            // a block of lines that all have a cell in this column starts here
-            self.write_lines(line0, this, widths);
-            line0 = this;
-            let mut w = MIN_WIDTH;
-            while this < line1 && column < self.columns(this) {
-                let cell = self.lines[this][column];
-                w = w.max(width(cell) + PADDING);
-                this += 1;
-            }
-            widths.push(w);
-            self.format(line0, this, widths);
-            widths.pop();
-            line0 = this;
-            // the line that ended the block has no cell here; skip it as Go does
-            this += 1;
+    /// Lays out lines `0..count`. Go's tabwriter recurses once per column;
+    /// this keeps an explicit stack instead, so a line with thousands of
+    /// tabs cannot overflow the call stack.
+    fn format(&mut self, count: usize) {
+        struct Frame {
+            line0: usize,
+            line1: usize,
+            this: usize,
         }
-        self.write_lines(line0, line1, widths);
+        let mut widths: Vec<usize> = Vec::new();
+        let mut stack = vec![Frame {
+            line0: 0,
+            line1: count,
+            this: 0,
+        }];
+        while let Some(frame) = stack.last_mut() {
+            let column = widths.len();
+            while frame.this < frame.line1 && column >= self.columns(frame.this) {
+                frame.this += 1;
+            }
+            if frame.this < frame.line1 {
+                // a block of lines that all have a cell in this column
+                let start = frame.this;
+                self.write_lines(frame.line0, start, &widths);
+                let mut end = start;
+                let mut w = MIN_WIDTH;
+                while end < frame.line1 && column < self.columns(end) {
+                    w = w.max(width(self.lines[end][column]) + PADDING);
+                    end += 1;
+                }
+                // after the block, go on below it; the line that ended the
+                // block has no cell here and is skipped, as Go does
+                frame.line0 = end;
+                frame.this = end + 1;
+                widths.push(w);
+                stack.push(Frame {
+                    line0: start,
+                    line1: end,
+                    this: start,
+                });
+            } else {
+                let (line0, line1) = (frame.line0, frame.line1);
+                self.write_lines(line0, line1, &widths);
+                stack.pop();
+                widths.pop();
+            }
+        }
     }
 
     fn write_lines(&mut self, line0: usize, line1: usize, widths: &[usize]) {
@@ -128,6 +149,14 @@ mod tests {
     fn a_line_without_the_column_ends_the_block() {
         let text = "\tA\tint\n\t// c\n\tLonger\tint\n";
         assert_eq!(align(text), "\tA int\n\t// c\n\tLonger int\n");
+    }
+
+    #[test]
+    fn nested_columns_and_very_many_tabs() {
+        assert_eq!(align("a\tb\tc\nd\te\n"), "a b c\nd e\n");
+        assert_eq!(align("a\tbb\tc\naa\tb\tc\n"), "a  bb c\naa b  c\n");
+        let many = "x\t".repeat(100_000);
+        assert_eq!(align(&many).len(), 200_000);
     }
 
     #[test]

@@ -13,6 +13,9 @@ use super::ast::{File, Stmt, Tok};
 use super::parser::parse;
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
 
+/// Longer import chains are reported instead of followed.
+const MAX_IMPORT_DEPTH: usize = 64;
+
 /// One parsed file of an API.
 #[derive(Debug)]
 pub struct ParsedFile {
@@ -106,7 +109,15 @@ impl Loader<'_, '_> {
     }
 
     fn visit(&mut self, path: &Path, site: Option<ImportSite>) {
-        let key = normalize(path);
+        if self.stack.len() >= MAX_IMPORT_DEPTH {
+            let message = format!(
+                "imports are nested more than {MAX_IMPORT_DEPTH} files deep; is there a symlink loop?"
+            );
+            self.error(site.as_ref(), message);
+            return;
+        }
+        // a real file's canonical path also unmasks symlinked spellings
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| normalize(path));
         let name = path.display().to_string();
         if let Some(start) = self.stack.iter().position(|(k, _)| *k == key) {
             let mut chain: Vec<&str> = self.stack[start..]

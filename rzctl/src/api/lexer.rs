@@ -256,15 +256,12 @@ impl Lexer<'_> {
                 }
                 Some(_) => {}
                 None => {
-                    let what = if kind == Kind::Str {
-                        "string"
+                    let message = if kind == Kind::Str {
+                        "unterminated string: expected a closing `\"`"
                     } else {
-                        "raw string"
+                        "unterminated raw string: expected a closing backquote"
                     };
-                    self.error(
-                        start..start + 1,
-                        format!("unterminated {what}: expected a closing `{delim}`"),
-                    );
+                    self.error(start..start + 1, message.to_owned());
                     self.push(Kind::Illegal, start, line);
                     return;
                 }
@@ -328,7 +325,13 @@ impl Lexer<'_> {
         }
         loop {
             let unit_ok = match self.bump() {
-                Some('n' | 'u' | 'µ') => self.bump() == Some('s'),
+                Some('n' | 'u' | 'µ') => {
+                    let ok = self.peek() == Some('s');
+                    if ok {
+                        self.bump();
+                    }
+                    ok
+                }
                 Some('m') => {
                     if self.peek() == Some('s') {
                         self.bump();

@@ -63,8 +63,14 @@ struct Parser<'a> {
     file: &'a Arc<SourceFile>,
     toks: Vec<(Kind, Tok)>,
     pos: usize,
+    /// How deeply types are nested right now.
+    depth: usize,
     diags: Diagnostics,
 }
+
+/// Deeper type nesting than this is an error, so that no input can exhaust
+/// the stack of the parser or of the stages after it.
+const MAX_TYPE_DEPTH: usize = 64;
 
 /// Parses one file. The tree holds every statement that parsed; the
 /// diagnostics hold every lexical and syntax error.
@@ -111,6 +117,7 @@ pub fn parse(file: &Arc<SourceFile>) -> (File, Diagnostics) {
         file,
         toks,
         pos: 0,
+        depth: 0,
         diags: Diagnostics::new(),
     };
     let mut stmts = parser.parse_file();
@@ -180,7 +187,15 @@ impl Parser<'_> {
     /// Reports "expected X, found Y" at the current token, unless the lexer
     /// already reported that token.
     fn error_expected(&mut self, expected: &str) -> Failed {
-        if self.kind() != Kind::Illegal {
+        // the lexer reported the bad token already, and an unterminated
+        // string or comment that ran to the end leaves nothing to add
+        let after_illegal = self.kind() == Kind::Eof
+            && self.pos > 0
+            && self
+                .toks
+                .get(self.pos - 1)
+                .is_some_and(|t| t.0 == Kind::Illegal);
+        if self.kind() != Kind::Illegal && !after_illegal {
             let span = self.tok_at(0).map_or(0..0, |t| t.span.clone());
             let message = format!("expected {expected}, found {}", self.found());
             self.diags.push(Diagnostic::error(self.file, span, message));
@@ -318,7 +333,7 @@ impl Parser<'_> {
                 let value = self.take();
                 return Ok(KvExpr { key, colon, value });
             }
-            Kind::RParen | Kind::Eof => return Err(self.error_expected("a value")),
+            Kind::RParen | Kind::Eof | Kind::Illegal => return Err(self.error_expected("a value")),
             _ => {}
         }
         if self.tok_at(0).map(|t| t.line) != Some(colon.line) {
@@ -395,6 +410,18 @@ impl Parser<'_> {
     }
 
     fn parse_data_type(&mut self) -> PResult<DataType> {
+        if self.depth >= MAX_TYPE_DEPTH {
+            return Err(self.error_expected(&format!(
+                "a simpler type (types may nest at most {MAX_TYPE_DEPTH} levels deep)"
+            )));
+        }
+        self.depth += 1;
+        let result = self.parse_data_type_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn parse_data_type_inner(&mut self) -> PResult<DataType> {
         const EXPECTED: &str = "a type";
         match self.kind() {
             Kind::Ident if self.text() == "any" => Ok(DataType::Any(self.take())),

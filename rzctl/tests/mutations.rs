@@ -1,0 +1,175 @@
+//! A deterministic stand-in for fuzzing: thousands of random edits of the
+//! test corpus must never panic the parser, checker, formatter or
+//! diagnostics renderer, and whatever formats must format to itself.
+
+mod common;
+
+use common::{api_files, data_dir, read};
+use rzctl::api;
+
+/// SplitMix64: small, deterministic, good enough to pick edits.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+const FRAGMENTS: &[&str] = &[
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "`",
+    "\"",
+    "/*",
+    "*/",
+    "//",
+    "\n",
+    "\r\n",
+    "\t",
+    " ",
+    ":",
+    ";",
+    ",",
+    ".",
+    "...",
+    "*",
+    "-",
+    "=",
+    "@server",
+    "@doc",
+    "@handler",
+    "@x",
+    "type",
+    "service",
+    "import",
+    "info",
+    "syntax",
+    "returns",
+    "get",
+    "map",
+    "struct",
+    "interface{}",
+    "any",
+    "0",
+    "3s",
+    "1h2m",
+    "é",
+    "中",
+    "\u{fdd0}",
+    "\u{feff}",
+    "/a/:b",
+    "`json:\"x,optional\"`",
+    "A",
+];
+
+fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
+    let mut data = input.to_vec();
+    for _ in 0..=rng.below(4) {
+        let len = data.len();
+        match rng.below(5) {
+            0 if len > 0 => {
+                let start = rng.below(len);
+                let end = (start + 1 + rng.below(16)).min(len);
+                data.drain(start..end);
+            }
+            1 => {
+                let at = rng.below(len + 1);
+                let fragment = FRAGMENTS[rng.below(FRAGMENTS.len())].as_bytes();
+                data.splice(at..at, fragment.iter().copied());
+            }
+            2 if len > 0 => {
+                let start = rng.below(len);
+                let end = (start + 1 + rng.below(64)).min(len);
+                let copy = data[start..end].to_vec();
+                let at = rng.below(len + 1);
+                data.splice(at..at, copy);
+            }
+            3 if len > 0 => {
+                let at = rng.below(len);
+                data[at] = (rng.next() & 0xff) as u8;
+            }
+            _ => {
+                let cut = rng.below(len + 1);
+                data.truncate(cut);
+            }
+        }
+    }
+    data
+}
+
+fn exercise(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let (_, diags) = api::parse_source("m.api", &text);
+    let _ = diags.to_string();
+    // the file may import itself; anything else does not exist
+    let mut read = |p: &std::path::Path| {
+        if p == std::path::Path::new("m.api") {
+            Ok(bytes.to_vec())
+        } else {
+            Err(std::io::Error::new(std::io::ErrorKind::NotFound, "absent"))
+        }
+    };
+    if let Err(d) = api::load_with(std::path::Path::new("m.api"), &mut read) {
+        let _ = d.to_string();
+    }
+    if let Ok(once) = api::format_source("m.api", &text) {
+        match api::format_source("m.api", &once) {
+            Ok(twice) => assert_eq!(twice, once, "not idempotent for input {text:?}"),
+            Err(d) => panic!("formatted output does not format again:\n{d}\ninput {text:?}"),
+        }
+    }
+}
+
+#[test]
+fn random_edits_of_the_corpus_never_panic() {
+    let corpus: Vec<Vec<u8>> = api_files(&data_dir())
+        .iter()
+        .map(|p| read(p).into_bytes())
+        .collect();
+    assert!(!corpus.is_empty());
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    for _ in 0..4000 {
+        let base = &corpus[rng.below(corpus.len())];
+        let mutant = mutate(&mut rng, base);
+        exercise(&mutant);
+    }
+}
+
+#[test]
+fn edge_inputs_never_panic() {
+    for input in [
+        &b""[..],
+        b"\xff\xfe",
+        b"\"",
+        b"`",
+        b"/*",
+        b"@",
+        b"@server(",
+        b"type",
+        b"type A {",
+        b"service s { @handler h get /",
+        b"info(a: b c d",
+        b"\r\r\r",
+        b"\t\t\x0b\x0c",
+        "é\u{fdd0}".as_bytes(),
+    ] {
+        exercise(input);
+    }
+}
