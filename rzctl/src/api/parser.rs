@@ -126,6 +126,27 @@ pub fn parse(file: &Arc<SourceFile>) -> (File, Diagnostics) {
     (File { stmts }, diags)
 }
 
+/// Whether an unquoted value is more than one identifier, which goctl 1.10
+/// no longer reads unquoted.
+fn kinds_merged(raw: &str) -> bool {
+    let mut chars = raw.chars();
+    !(chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+/// Quotes an old unquoted value so that today's goctl reads it too.
+fn quote(raw: &str) -> String {
+    if !raw.contains('"') {
+        format!("\"{raw}\"")
+    } else if !raw.contains('`') {
+        format!("`{raw}`")
+    } else {
+        raw.to_owned()
+    }
+}
+
 fn absorb(target: &mut Tok, dropped: Tok) {
     target.trailing.extend(dropped.head);
     target.trailing.extend(dropped.trailing);
@@ -349,12 +370,12 @@ impl Parser<'_> {
             value.span.end = next.span.end;
             value.trailing = next.trailing;
         }
-        value.text = self
-            .file
-            .text()
-            .get(value.span.clone())
-            .unwrap_or("")
-            .to_owned();
+        let raw = self.file.text().get(value.span.clone()).unwrap_or("");
+        value.text = if kinds_merged(raw) {
+            quote(raw)
+        } else {
+            raw.to_owned()
+        };
         Ok(KvExpr { key, colon, value })
     }
 
@@ -638,6 +659,10 @@ impl Parser<'_> {
             value.text.push_str(&next.text);
             value.span.end = next.span.end;
             absorb(&mut value, next);
+        }
+        if value.text.starts_with(|c: char| c.is_ascii_digit()) {
+            // `0.0.0.0` from older files; goctl 1.10 reads it only quoted
+            value.text = quote(&value.text);
         }
         Ok(KvExpr { key, colon, value })
     }

@@ -1,0 +1,121 @@
+//! The `rzctl api` commands as a user runs them.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::data_dir;
+
+fn rzctl(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rzctl"))
+        .args(args)
+        .current_dir(data_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run rzctl: {e}"));
+    if let Some(input) = stdin
+        && let Some(mut pipe) = child.stdin.take()
+    {
+        pipe.write_all(input.as_bytes())
+            .unwrap_or_else(|e| panic!("cannot write stdin: {e}"));
+    }
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("rzctl did not finish: {e}"))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn validate_accepts_valid_files() {
+    let out = rzctl(
+        &["api", "validate", "valid/shop.api", "valid/legacy.api"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn validate_reports_errors_and_fails() {
+    let out = rzctl(&["api", "validate", "invalid/semantic_errors.api"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("error: duplicate type `Dup`"), "{err}");
+    assert!(
+        err.contains("--> invalid/semantic_errors.api:12:6"),
+        "{err}"
+    );
+}
+
+#[test]
+fn validate_reports_a_missing_file() {
+    let out = rzctl(&["api", "validate", "nope.api"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("error: cannot read `nope.api`"));
+}
+
+#[test]
+fn fmt_check_lists_files_that_would_change() {
+    let out = rzctl(&["api", "fmt", "--check", "valid/shop.api"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let out = rzctl(
+        &[
+            "api",
+            "fmt",
+            "--check",
+            "valid/shop.api",
+            "format/messy.api",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "format/messy.api\n");
+}
+
+#[test]
+fn fmt_reads_stdin_with_dash_or_flag() {
+    for flag in ["-", "--stdin"] {
+        let out = rzctl(&["api", "fmt", flag], Some("type A{X int}"));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "type A {\n\tX int\n}\n\n");
+    }
+}
+
+#[test]
+fn fmt_reports_syntax_errors_on_stdin() {
+    let out = rzctl(&["api", "fmt", "-"], Some("type A {"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--> <stdin>:1:9"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn fmt_rewrites_files_in_place() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("a.api");
+    std::fs::write(&path, "type A{X int}").unwrap_or_else(|e| panic!("{e}"));
+    let arg = path.to_string_lossy().into_owned();
+    let out = rzctl(&["api", "fmt", &arg], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let formatted = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(formatted, "type A {\n\tX int\n}\n\n");
+    let again = rzctl(&["api", "fmt", "--check", &arg], None);
+    assert!(again.status.success());
+}
+
+#[test]
+fn help_describes_the_api_commands() {
+    let out = rzctl(&["api", "--help"], None);
+    let help = text(&out.stdout);
+    assert!(help.contains("fmt") && help.contains("validate"), "{help}");
+}
