@@ -169,6 +169,10 @@ fn edge_inputs_never_panic() {
         b"\r\r\r",
         b"\t\t\x0b\x0c",
         "é\u{fdd0}".as_bytes(),
+        // found by cargo-fuzz: a tab inside a tag was turned into padding
+        b"type User {J\tI\tName  `js\to:\"n\"`\n}\n",
+        // found by cargo-fuzz: carriage returns at the end of a block comment line
+        b"/* a\r\r\r\n b */\nsyntax = \"v1\"\n",
     ] {
         exercise(input);
     }

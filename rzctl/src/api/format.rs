@@ -69,32 +69,37 @@ fn cmts(comments: &[Comment]) -> Vec<Cmt> {
 /// those inside tokens, so formatting twice would keep eating indentation
 /// inside multi-line strings and comments. A mark next to such a break
 /// keeps it out of that rule; [`unprotect`] removes the marks at the end.
-/// The mark is a Unicode noncharacter; a file that contains one is
+/// The marks are Unicode noncharacters; a file that contains one is
 /// formatted without marks, exactly as goctl would.
 const MARK: char = '\u{fdd0}';
+/// Stands for a tab inside a token while columns are aligned: goctl turns
+/// such a tab into column padding, changing the string it was part of.
+const MARK_TAB: char = '\u{fdd1}';
 
 thread_local! {
     static PROTECT: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
 }
 
 fn protect(text: &str) -> String {
-    if !text.contains('\n') || !PROTECT.with(std::cell::Cell::get) {
+    if !text.contains(['\n', '\t']) || !PROTECT.with(std::cell::Cell::get) {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len() + 8);
     let mut prev = None;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\n' {
-            if prev == Some(' ') {
-                out.push(MARK);
+        match c {
+            '\n' => {
+                if prev == Some(' ') {
+                    out.push(MARK);
+                }
+                out.push('\n');
+                if chars.peek() == Some(&' ') {
+                    out.push(MARK);
+                }
             }
-            out.push('\n');
-            if chars.peek() == Some(&' ') {
-                out.push(MARK);
-            }
-        } else {
-            out.push(c);
+            '\t' => out.push(MARK_TAB),
+            c => out.push(c),
         }
         prev = Some(c);
     }
@@ -103,7 +108,7 @@ fn protect(text: &str) -> String {
 
 fn unprotect(text: String) -> String {
     if PROTECT.with(std::cell::Cell::get) {
-        text.replace(MARK, "")
+        text.replace(MARK, "").replace(MARK_TAB, "\t")
     } else {
         text
     }
@@ -123,7 +128,7 @@ fn contains_mark(file: &File) -> bool {
     let mut found = false;
     PROTECT.with(|p| p.set(false));
     for stmt in &file.stmts {
-        if format_stmt(stmt, "").contains(MARK) {
+        if format_stmt(stmt, "").contains([MARK, MARK_TAB]) {
             found = true;
             break;
         }

@@ -85,7 +85,13 @@ pub fn parse(file: &Arc<SourceFile>) -> (File, Diagnostics) {
             let comment_text = if t.kind == Kind::LineComment {
                 slice.trim_end_matches('\r').to_owned()
             } else {
-                slice.replace("\r\n", "\n")
+                // CRLF files: drop carriage returns at line ends, all of them,
+                // so that formatting again finds nothing left to drop
+                slice
+                    .split('\n')
+                    .map(|line| line.trim_end_matches('\r'))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             };
             let comment = Comment {
                 text: comment_text,

@@ -1,0 +1,38 @@
+//! Feeds arbitrary bytes to the .api front end: lexing, parsing, import
+//! resolution, checks, diagnostics rendering and formatting must never
+//! panic, and any text that formats must format to itself.
+
+#![no_main]
+
+use std::path::Path;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    // bytes that are not UTF-8 are rejected before parsing; test that path too
+    let text = match rzctl::api::imports::decode("fuzz.api", data.to_vec()) {
+        Ok(text) => text,
+        Err(_) => return,
+    };
+
+    let (_, diags) = rzctl::api::parse_source("fuzz.api", &text);
+    let _ = diags.to_string();
+
+    // the file may import itself; every other import is missing
+    let mut read = |p: &Path| {
+        if p == Path::new("fuzz.api") {
+            Ok(data.to_vec())
+        } else {
+            Err(std::io::Error::new(std::io::ErrorKind::NotFound, "absent"))
+        }
+    };
+    if let Err(d) = rzctl::api::load_with(Path::new("fuzz.api"), &mut read) {
+        let _ = d.to_string();
+    }
+
+    if let Ok(once) = rzctl::api::format_source("fuzz.api", &text) {
+        let twice = rzctl::api::format_source("fuzz.api", &once)
+            .unwrap_or_else(|d| panic!("formatted text does not format again:\n{d}\n{once}"));
+        assert_eq!(once, twice, "formatting is not idempotent");
+    }
+});
