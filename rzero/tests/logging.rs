@@ -61,7 +61,11 @@ async fn every_line_of_a_request_names_its_trace_and_span() {
         .collect();
     assert_eq!(in_request.len(), 2, "{text}");
     assert!(in_request.iter().any(|l| l["content"] == "doing the work"));
-    assert!(in_request.iter().any(|l| l["content"] == "[HTTP] 200 - GET /work"));
+    assert!(
+        in_request
+            .iter()
+            .any(|l| l["content"] == "[HTTP] 200 - GET /work")
+    );
     let span = &in_request[0]["span"];
     assert_eq!(span.as_str().map(str::len), Some(16));
     assert!(in_request.iter().all(|l| &l["span"] == span));
@@ -72,7 +76,10 @@ async fn every_line_of_a_request_names_its_trace_and_span() {
         .find(|l| l["path"] == "/slow")
         .expect("a line for the slow request");
     assert_eq!(slow["level"], "warn");
-    assert!(slow["content"].as_str().unwrap().contains("slow call"), "{slow}");
+    assert!(
+        slow["content"].as_str().unwrap().contains("slow call"),
+        "{slow}"
+    );
     assert!(slow["trace"].as_str().is_some());
     assert_eq!(slow["service"], "logtest");
 }

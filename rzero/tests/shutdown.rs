@@ -53,7 +53,10 @@ async fn sigterm_lets_a_slow_request_finish_then_stops() {
     assert_eq!(code, 200);
     assert!(body.contains("finished"), "{body}");
     serving.await.unwrap().unwrap();
-    assert!(signalled.elapsed() < Duration::from_secs(3), "shutdown waited too long");
+    assert!(
+        signalled.elapsed() < Duration::from_secs(3),
+        "shutdown waited too long"
+    );
 }
 
 #[tokio::test]
@@ -78,5 +81,8 @@ async fn requests_running_past_the_deadline_are_cut_off() {
     let started = Instant::now();
     running.shutdown().await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert!(stuck.await.unwrap().is_err(), "the cut-off request must fail");
+    assert!(
+        stuck.await.unwrap().is_err(),
+        "the cut-off request must fail"
+    );
 }

@@ -51,7 +51,10 @@ impl Breaker {
     /// Asks to make one call. On `Ok`, report the outcome through the [`Promise`]; a promise
     /// dropped without a verdict (the caller went away) counts as neither.
     pub fn allow(&self) -> Result<Promise, BreakerOpen> {
-        self.accept_at(rand::random::<f64>(), timex::now_nanos())?;
+        // A healthy breaker (the common case) needs neither the clock nor a random draw.
+        if self.drop_ratio() > 0.0 {
+            self.accept_at(rand::random::<f64>(), timex::now_nanos())?;
+        }
         Ok(Promise {
             breaker: Some(self.clone()),
         })
@@ -96,7 +99,9 @@ impl Breaker {
         })
     }
 
-    /// `dice` is a uniform draw from [0, 1); `now` a [`timex::now_nanos`] reading.
+    /// `dice` is a uniform draw from [0, 1); `now` a [`timex::now_nanos`] reading. `last_pass`
+    /// is only kept while the breaker is dropping; a stale value when dropping starts lets one
+    /// extra request through, which is harmless.
     fn accept_at(&self, dice: f64, now: u64) -> Result<(), BreakerOpen> {
         let ratio = self.drop_ratio();
         if ratio > 0.0 {

@@ -25,6 +25,8 @@ pub struct RollingWindow {
 #[derive(Debug)]
 struct State {
     buckets: Vec<Bucket>,
+    /// The sum of all buckets, kept up to date so that hot paths need not fold the window.
+    total: Bucket,
     offset: usize,
     /// Start of the bucket at `offset`, aligned to `interval` boundaries since creation.
     last: Instant,
@@ -45,6 +47,7 @@ impl RollingWindow {
             ignore_current,
             state: Mutex::new(State {
                 buckets: vec![Bucket::default(); size],
+                total: Bucket::default(),
                 offset: 0,
                 last: now,
             }),
@@ -63,6 +66,20 @@ impl RollingWindow {
         let bucket = &mut state.buckets[offset];
         bucket.sum += value;
         bucket.count += 1;
+        state.total.sum += value;
+        state.total.count += 1;
+    }
+
+    /// The sum and count over the whole window in O(1) (the current bucket included, whatever
+    /// `ignore_current` says).
+    pub fn totals(&self) -> Bucket {
+        self.totals_at(Instant::now())
+    }
+
+    pub(crate) fn totals_at(&self, now: Instant) -> Bucket {
+        let mut state = self.state.lock();
+        self.advance(&mut state, now);
+        state.total
     }
 
     /// Folds every bucket still inside the window, oldest first.
@@ -88,14 +105,26 @@ impl RollingWindow {
 
     fn advance(&self, state: &mut State, now: Instant) {
         let elapsed = now.saturating_duration_since(state.last);
-        let span = (elapsed.as_nanos() / self.interval.as_nanos()) as usize;
-        if span == 0 {
+        // The common case on a hot path: still inside the current bucket.
+        if elapsed < self.interval {
             return;
         }
+        let span = (elapsed.as_nanos() / self.interval.as_nanos()) as usize;
         let size = state.buckets.len();
-        for step in 1..=span.min(size) {
-            let i = (state.offset + step) % size;
-            state.buckets[i] = Bucket::default();
+        if span >= size {
+            state.buckets.fill(Bucket::default());
+            state.total = Bucket::default();
+        } else {
+            for step in 1..=span {
+                let i = (state.offset + step) % size;
+                let expired = std::mem::take(&mut state.buckets[i]);
+                state.total.sum -= expired.sum;
+                state.total.count -= expired.count;
+            }
+            // Float sums drift after many subtractions; an empty window is exactly zero.
+            if state.total.count == 0 {
+                state.total.sum = 0.0;
+            }
         }
         state.offset = (state.offset + span) % size;
         let rem = elapsed.as_nanos() % self.interval.as_nanos();

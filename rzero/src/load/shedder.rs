@@ -1,7 +1,6 @@
 use super::CpuUsage;
 use crate::collection::RollingWindow;
 use crate::timex;
-use parking_lot::Mutex;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -28,12 +27,18 @@ pub struct AdaptiveShedder {
     cpu_threshold: u64,
     buckets_per_second: f64,
     flying: AtomicI64,
-    avg_flying: Mutex<f64>,
+    /// The smoothed in-flight count, as `f64` bits.
+    avg_flying: AtomicU64,
+    /// One entry per passed request: its response time in milliseconds. A bucket's count is
+    /// its passes, its sum over its count the average response time.
     passes: RollingWindow,
-    /// Response times in milliseconds of passed requests.
-    response_times: RollingWindow,
     dropped_recently: AtomicBool,
     drop_time: AtomicU64,
+    /// `max_flight` as `f64` bits and when it was computed: it only changes as buckets roll,
+    /// so a hot CPU does not mean folding the window on every request.
+    max_flight_cache: AtomicU64,
+    max_flight_at: AtomicU64,
+    bucket: Duration,
 }
 
 impl AdaptiveShedder {
@@ -46,11 +51,13 @@ impl AdaptiveShedder {
             cpu_threshold,
             buckets_per_second: Duration::from_secs(1).as_secs_f64() / bucket.as_secs_f64(),
             flying: AtomicI64::new(0),
-            avg_flying: Mutex::new(0.0),
+            avg_flying: AtomicU64::new(0.0_f64.to_bits()),
             passes: RollingWindow::new(BUCKETS, bucket, true),
-            response_times: RollingWindow::new(BUCKETS, bucket, true),
             dropped_recently: AtomicBool::new(false),
             drop_time: AtomicU64::new(0),
+            max_flight_cache: AtomicU64::new(0),
+            max_flight_at: AtomicU64::new(0),
+            bucket,
         }
     }
 
@@ -92,29 +99,37 @@ impl AdaptiveShedder {
     }
 
     fn high_flying(&self, cpu: u64) -> bool {
-        let limit = self.max_flight() * self.overload_factor(cpu);
-        let avg = *self.avg_flying.lock();
+        let limit = self.cached_max_flight() * self.overload_factor(cpu);
+        let avg = f64::from_bits(self.avg_flying.load(Ordering::Relaxed));
         avg > limit && self.flying.load(Ordering::Relaxed) as f64 > limit
+    }
+
+    fn cached_max_flight(&self) -> f64 {
+        let at = self.max_flight_at.load(Ordering::Relaxed);
+        if at != 0 && timex::since(at) < self.bucket {
+            return f64::from_bits(self.max_flight_cache.load(Ordering::Relaxed));
+        }
+        let value = self.max_flight();
+        self.max_flight_cache
+            .store(value.to_bits(), Ordering::Relaxed);
+        self.max_flight_at
+            .store(timex::now_nanos(), Ordering::Relaxed);
+        value
     }
 
     /// How many requests the service finishes concurrently at its best: the most passes seen
     /// in one bucket, scaled to a second, times the shortest response time.
     fn max_flight(&self) -> f64 {
-        let max_pass = self
-            .passes
-            .reduce(0.0_f64, |max, b| max.max(b.sum))
-            .max(1.0);
-        let min_rt = self
-            .response_times
-            .reduce(None::<f64>, |min, b| {
-                if b.count == 0 {
-                    return min;
-                }
-                let avg = (b.sum / b.count as f64).round();
-                Some(min.map_or(avg, |m: f64| m.min(avg)))
-            })
-            .unwrap_or(DEFAULT_MIN_RT_MS)
-            .max(1.0);
+        let (max_pass, min_rt) = self.passes.reduce((0.0_f64, None::<f64>), |(max, min), b| {
+            let max = max.max(b.count as f64);
+            if b.count == 0 {
+                return (max, min);
+            }
+            let avg = (b.sum / b.count as f64).round();
+            (max, Some(min.map_or(avg, |m: f64| m.min(avg))))
+        });
+        let max_pass = max_pass.max(1.0);
+        let min_rt = min_rt.unwrap_or(DEFAULT_MIN_RT_MS).max(1.0);
         (max_pass * self.buckets_per_second * min_rt / 1000.0).max(1.0)
     }
 
@@ -128,13 +143,12 @@ impl AdaptiveShedder {
 
     fn finish(&self, passed: Option<Duration>) {
         let flying = self.flying.fetch_sub(1, Ordering::Relaxed) - 1;
-        {
-            let mut avg = self.avg_flying.lock();
-            *avg = *avg * FLYING_BETA + flying as f64 * (1.0 - FLYING_BETA);
-        }
+        // A lost race between two finishing requests only skips one smoothing step.
+        let old = f64::from_bits(self.avg_flying.load(Ordering::Relaxed));
+        let new = old * FLYING_BETA + flying as f64 * (1.0 - FLYING_BETA);
+        self.avg_flying.store(new.to_bits(), Ordering::Relaxed);
         if let Some(rt) = passed {
-            self.response_times.add((rt.as_secs_f64() * 1000.0).ceil());
-            self.passes.add(1.0);
+            self.passes.add((rt.as_secs_f64() * 1000.0).ceil());
         }
     }
 }

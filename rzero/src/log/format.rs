@@ -1,8 +1,8 @@
 use super::Encoding;
 use crate::trace::TraceContext;
-use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::fmt::{self, Write as _};
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
@@ -10,20 +10,40 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
 /// One line per event. JSON lines use go-zero's key names (`@timestamp`, `level`, `content`,
-/// `trace`, `span`, `caller`) so existing log pipelines keep working.
+/// `trace`, `span`, `caller`) so existing log pipelines keep working. The JSON is written
+/// directly rather than through a `serde_json::Map`: services log every request, and building
+/// a map per line cost more than the rest of the request chain together.
 pub(super) struct Format {
     encoding: Encoding,
+    /// The service name, already JSON-escaped.
     service: String,
 }
 
 impl Format {
     pub(super) fn new(encoding: Encoding, service: &str) -> Self {
+        let mut escaped = String::new();
+        let _ = write_json_str(&mut escaped, service);
         Self {
             encoding,
-            service: service.to_owned(),
+            service: if service.is_empty() {
+                String::new()
+            } else {
+                escaped
+            },
         }
     }
 }
+
+/// Keys the line itself uses; an event field of the same name is written as `_<name>`.
+const RESERVED: [&str; 7] = [
+    "@timestamp",
+    "level",
+    "content",
+    "trace",
+    "span",
+    "service",
+    "caller",
+];
 
 impl<S, N> FormatEvent<S, N> for Format
 where
@@ -36,48 +56,19 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        let trace = ctx.event_scope().and_then(|scope| {
-            scope
-                .into_iter()
-                .find_map(|span| span.extensions().get::<TraceContext>().copied())
-        });
-        let meta = event.metadata();
-        let timestamp = humantime::format_rfc3339_millis(SystemTime::now());
+        let trace = TraceContext::current();
         match self.encoding {
-            Encoding::Json => {
-                let mut line = Map::new();
-                line.insert("@timestamp".into(), Value::String(timestamp.to_string()));
-                line.insert(
-                    "level".into(),
-                    Value::String(meta.level().as_str().to_ascii_lowercase()),
-                );
-                let mut fields = JsonFields(Map::new());
-                event.record(&mut fields);
-                let mut fields = fields.0;
-                line.insert(
-                    "content".into(),
-                    fields
-                        .remove("message")
-                        .unwrap_or(Value::String(String::new())),
-                );
-                if let Some(trace) = trace {
-                    line.insert("trace".into(), Value::String(trace.trace_id.to_string()));
-                    line.insert("span".into(), Value::String(trace.span_id.to_string()));
-                }
-                if !self.service.is_empty() {
-                    line.insert("service".into(), Value::String(self.service.clone()));
-                }
-                if let (Some(file), Some(number)) = (meta.file(), meta.line()) {
-                    line.insert("caller".into(), Value::String(format!("{file}:{number}")));
-                }
-                for (key, value) in fields {
-                    line.entry(key).or_insert(value);
-                }
-                let text = serde_json::to_string(&line).map_err(|_| fmt::Error)?;
-                writeln!(writer, "{text}")
-            }
+            Encoding::Json => BUFFERS.with(|buffers| {
+                let Ok(mut buffers) = buffers.try_borrow_mut() else {
+                    // Logging from inside a Debug impl being formatted: fresh buffers.
+                    return self.write_json(&mut writer, event, trace, &mut Default::default());
+                };
+                self.write_json(&mut writer, event, trace, &mut buffers)
+            }),
             Encoding::Plain => {
-                write!(writer, "{timestamp} {:>5} ", meta.level())?;
+                let meta = event.metadata();
+                write_timestamp(&mut writer)?;
+                write!(writer, " {:>5} ", meta.level())?;
                 if let Some(trace) = trace {
                     write!(writer, "[{} {}] ", trace.trace_id, trace.span_id)?;
                 }
@@ -89,38 +80,227 @@ where
     }
 }
 
-struct JsonFields(Map<String, Value>);
+impl Format {
+    fn write_json(
+        &self,
+        writer: &mut Writer<'_>,
+        event: &Event<'_>,
+        trace: Option<TraceContext>,
+        buffers: &mut (String, String, String),
+    ) -> fmt::Result {
+        let meta = event.metadata();
+        buffers.0.clear();
+        buffers.1.clear();
+        let mut fields = JsonFields {
+            message: std::mem::take(&mut buffers.0),
+            rest: std::mem::take(&mut buffers.1),
+            scratch: std::mem::take(&mut buffers.2),
+        };
+        event.record(&mut fields);
+        writer.write_str("{\"@timestamp\":\"")?;
+        write_timestamp(writer)?;
+        write!(
+            writer,
+            "\",\"level\":\"{}\",\"content\":\"",
+            level_name(meta.level())
+        )?;
+        writer.write_str(&fields.message)?;
+        writer.write_char('"')?;
+        if let Some(trace) = trace {
+            write!(
+                writer,
+                ",\"trace\":\"{}\",\"span\":\"{}\"",
+                trace.trace_id, trace.span_id
+            )?;
+        }
+        if !self.service.is_empty() {
+            write!(writer, ",\"service\":{}", self.service)?;
+        }
+        if let (Some(file), Some(line)) = (meta.file(), meta.line()) {
+            writer.write_str(",\"caller\":\"")?;
+            write_escaped(writer, file)?;
+            write!(writer, ":{line}\"")?;
+        }
+        writer.write_str(&fields.rest)?;
+        *buffers = (fields.message, fields.rest, fields.scratch);
+        writer.write_str("}\n")
+    }
+}
+
+fn level_name(level: &tracing::Level) -> &'static str {
+    match *level {
+        tracing::Level::TRACE => "trace",
+        tracing::Level::DEBUG => "debug",
+        tracing::Level::INFO => "info",
+        tracing::Level::WARN => "warn",
+        tracing::Level::ERROR => "error",
+    }
+}
+
+thread_local! {
+    /// The second last formatted and its RFC 3339 text up to the seconds.
+    static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+}
+
+/// `2026-11-28T06:15:42.123Z`, formatting the date part once per second.
+fn write_timestamp(w: &mut impl fmt::Write) -> fmt::Result {
+    let now = SystemTime::now();
+    let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    SECOND.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.0 != secs {
+            let text = humantime::format_rfc3339_seconds(now).to_string();
+            cache.1 = text.trim_end_matches('Z').to_owned();
+            cache.0 = secs;
+        }
+        write!(w, "{}.{:03}Z", cache.1, since.subsec_millis())
+    })
+}
+
+/// Writes `s` as a JSON string literal.
+pub(super) fn write_json_str(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
+    w.write_char('"')?;
+    write_escaped(w, s)?;
+    w.write_char('"')
+}
+
+/// Writes the inside of a JSON string literal. Scans bytes, not chars: every byte that needs
+/// escaping is ASCII, and multi-byte UTF-8 sequences never contain ASCII bytes.
+fn write_escaped(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
+    let bytes = s.as_bytes();
+    // Nearly every string needs no escaping; this check is one vectorised pass.
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        return w.write_str(s);
+    }
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // `i` is at an ASCII byte, so both slices end on char boundaries.
+        w.write_str(s.get(start..i).unwrap_or_default())?;
+        if escape.is_empty() {
+            write!(w, "\\u{b:04x}")?;
+        } else {
+            w.write_str(escape)?;
+        }
+        start = i + 1;
+    }
+    w.write_str(s.get(start..).unwrap_or_default())
+}
+
+/// The message (escaped), and the other fields as `,"key":value` pairs ready to append.
+struct JsonFields {
+    message: String,
+    rest: String,
+    /// Where `Debug`/`Display` values are formatted before being escaped in one pass (they
+    /// arrive in many small pieces, and escaping each piece costs more than copying).
+    scratch: String,
+}
+
+thread_local! {
+    /// Buffers reused from line to line, so formatting a line does not allocate.
+    static BUFFERS: RefCell<(String, String, String)> = RefCell::new((
+        String::with_capacity(256),
+        String::with_capacity(512),
+        String::with_capacity(256),
+    ));
+}
+
+impl JsonFields {
+    fn key(&mut self, field: &Field) {
+        let name = field.name();
+        self.rest.push(',');
+        if RESERVED.contains(&name) {
+            let _ = write_json_str(&mut self.rest, &format!("_{name}"));
+        } else {
+            let _ = write_json_str(&mut self.rest, name);
+        }
+        self.rest.push(':');
+    }
+}
 
 impl Visit for JsonFields {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.0
-            .insert(field.name().to_owned(), Value::String(value.to_owned()));
+        if field.name() == "message" {
+            let _ = write_escaped(&mut self.message, value);
+            return;
+        }
+        self.key(field);
+        let _ = write_json_str(&mut self.rest, value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.insert(field.name().to_owned(), Value::from(value));
+        self.key(field);
+        let _ = write!(self.rest, "{value}");
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.insert(field.name().to_owned(), Value::from(value));
+        self.key(field);
+        let _ = write!(self.rest, "{value}");
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.insert(field.name().to_owned(), Value::from(value));
+        self.key(field);
+        if value.is_finite() {
+            let _ = write!(self.rest, "{value}");
+        } else {
+            self.rest.push_str("null");
+        }
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.insert(field.name().to_owned(), Value::from(value));
+        self.key(field);
+        self.rest.push_str(if value { "true" } else { "false" });
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.0
-            .insert(field.name().to_owned(), Value::String(value.to_string()));
+        self.key(field);
+        self.scratch.clear();
+        let _ = write!(self.scratch, "{value}");
+        let _ = write_json_str(&mut self.rest, &self.scratch);
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        let mut text = String::new();
-        let _ = write!(text, "{value:?}");
-        self.0.insert(field.name().to_owned(), Value::String(text));
+        self.scratch.clear();
+        let _ = write!(self.scratch, "{value:?}");
+        if field.name() == "message" {
+            let _ = write_escaped(&mut self.message, &self.scratch);
+            return;
+        }
+        self.key(field);
+        let _ = write_json_str(&mut self.rest, &self.scratch);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_are_escaped() {
+        let mut out = String::new();
+        write_json_str(&mut out, "a \"quoted\" \\ line\nwith\ttab and \u{1} bell é").unwrap();
+        assert_eq!(
+            out,
+            r#""a \"quoted\" \\ line\nwith\ttab and \u0001 bell é""#
+        );
+        let parsed: String = serde_json::from_str(&out).unwrap();
+        assert_eq!(parsed, "a \"quoted\" \\ line\nwith\ttab and \u{1} bell é");
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_with_millis() {
+        let mut out = String::new();
+        write_timestamp(&mut out).unwrap();
+        assert_eq!(out.len(), "2026-11-28T06:15:42.123Z".len(), "{out}");
+        assert!(out.ends_with('Z') && out.as_bytes()[10] == b'T', "{out}");
     }
 }

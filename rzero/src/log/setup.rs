@@ -1,10 +1,10 @@
+use super::batch::BatchWriter;
 use super::format::Format;
 use crate::conf::{ConfError, deserialize_duration};
 use parking_lot::Mutex;
 use serde::Deserialize;
 use std::sync::OnceLock;
 use std::time::Duration;
-use tracing_appender::non_blocking::WorkerGuard;
 use tracing_appender::rolling;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -100,7 +100,7 @@ impl LogConf {
     }
 }
 
-static GUARD: Mutex<Option<WorkerGuard>> = Mutex::new(None);
+static WRITER: Mutex<Option<BatchWriter>> = Mutex::new(None);
 static INSTALLED: OnceLock<()> = OnceLock::new();
 
 /// Installs the process-wide log subscriber described by `conf`. The first call wins; later
@@ -110,8 +110,8 @@ pub fn setup(conf: &LogConf) -> Result<(), ConfError> {
     if INSTALLED.get().is_some() {
         return Ok(());
     }
-    let (writer, guard) = match conf.mode {
-        LogMode::Console => tracing_appender::non_blocking(std::io::stdout()),
+    let output: Box<dyn std::io::Write + Send> = match conf.mode {
+        LogMode::Console => Box::new(std::io::stdout()),
         LogMode::File => {
             let rotation = match conf.rotation {
                 Rotation::Daily => rolling::Rotation::DAILY,
@@ -130,26 +130,32 @@ pub fn setup(conf: &LogConf) -> Result<(), ConfError> {
             if conf.max_files > 0 {
                 builder = builder.max_log_files(conf.max_files);
             }
-            let appender = builder.build(&conf.path).map_err(|e| {
+            Box::new(builder.build(&conf.path).map_err(|e| {
                 ConfError::rule(
                     "log.path",
                     format!("cannot write log files under {:?}: {e}", conf.path),
                 )
-            })?;
-            tracing_appender::non_blocking(appender)
+            })?)
         }
     };
+    let writer = BatchWriter::start(output)
+        .map_err(|e| ConfError::rule("log", format!("cannot start the log writer: {e}")))?;
     let format = Format::new(conf.encoding, &conf.service_name);
+    // Colours only for a person watching a terminal, never in files or collected output.
+    let ansi = conf.mode == LogMode::Console
+        && conf.encoding == Encoding::Plain
+        && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let layer = tracing_subscriber::fmt::layer()
         .event_format(format)
-        .with_writer(writer);
+        .with_ansi(ansi)
+        .with_writer(writer.clone());
     let installed = tracing_subscriber::registry()
         .with(filter)
         .with(layer)
         .try_init()
         .is_ok();
     if installed {
-        *GUARD.lock() = Some(guard);
+        *WRITER.lock() = Some(writer);
     }
     // Another subscriber (a test harness, the application's own) may already be global; then
     // rzero logs through it and keeps out of the way.
@@ -157,8 +163,10 @@ pub fn setup(conf: &LogConf) -> Result<(), ConfError> {
     Ok(())
 }
 
-/// Writes out buffered log lines; call once when the process is about to exit. Lines logged
-/// after this are dropped.
+/// Writes out the log lines logged so far (they are otherwise written every 50 ms). Call it
+/// before the process exits.
 pub fn flush() {
-    drop(GUARD.lock().take());
+    if let Some(writer) = WRITER.lock().as_ref() {
+        writer.flush();
+    }
 }

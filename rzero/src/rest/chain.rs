@@ -6,8 +6,8 @@
 use super::conf::RestConf;
 use super::jwt::JwtLayer;
 use super::middleware::{
-    BreakerLayer, LogLayer, MaxBytesLayer, MaxConnsLayer, MetricsLayer, RecoverLayer,
-    SheddingLayer, TimeoutLayer, TraceLayer, gunzip_layer,
+    BreakerLayer, GunzipLayer, LogLayer, MaxBytesLayer, MaxConnsLayer, MetricsLayer, RecoverLayer,
+    SheddingLayer, TimeoutLayer, TraceLayer,
 };
 use super::route::GroupOptions;
 use crate::breaker::Breaker;
@@ -98,6 +98,6 @@ pub(crate) fn wrap(
         } else {
             DefaultBodyLimit::disable()
         })
-        .option_layer(switches.gunzip.then(gunzip_layer));
+        .option_layer(switches.gunzip.then_some(GunzipLayer));
     handler.layer(chain)
 }

@@ -15,8 +15,13 @@ mod route;
 mod serve;
 mod server;
 
+/// Re-exported so that generated services depend on rzero alone.
+pub use axum;
+pub use axum::extract::State;
 pub use bind::Bind;
 pub use conf::{MiddlewaresConf, Mode, RestConf};
+pub use http;
+pub use http::Method;
 pub use jwt::{Claims, JwtAuth, JwtClaims, JwtConf};
 pub use middleware::{Middleware, Next, Request, Response};
 pub use response::{BizError, Error, Reply, error_response};

@@ -1,4 +1,8 @@
+use rand::rngs::SmallRng;
+use rand::{RngCore, SeedableRng};
 use std::fmt;
+use std::future::Future;
+use tokio::task::futures::TaskLocalFuture;
 
 /// A 16-byte trace id, shown as 32 lower-case hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -8,10 +12,22 @@ pub struct TraceId(pub [u8; 16]);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SpanId(pub [u8; 8]);
 
+thread_local! {
+    /// Ids need to be unpredictable enough not to collide, not secret: a fast generator
+    /// seeded once per thread from the OS is plenty and cheaper than the default ChaCha.
+    static IDS: std::cell::RefCell<SmallRng> = std::cell::RefCell::new(SmallRng::from_os_rng());
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    IDS.with(|rng| rng.borrow_mut().fill_bytes(&mut out));
+    out
+}
+
 impl TraceId {
     fn random() -> Self {
         loop {
-            let bytes: [u8; 16] = rand::random();
+            let bytes: [u8; 16] = random_bytes();
             if bytes != [0; 16] {
                 return Self(bytes);
             }
@@ -22,7 +38,7 @@ impl TraceId {
 impl SpanId {
     fn random() -> Self {
         loop {
-            let bytes: [u8; 8] = rand::random();
+            let bytes: [u8; 8] = random_bytes();
             if bytes != [0; 8] {
                 return Self(bytes);
             }
@@ -30,8 +46,22 @@ impl SpanId {
     }
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Lower-case hex of `bytes` into `out` (twice as long). Hand-rolled because ids are written
+/// on every request and every log line; `write!("{:02x}")` per byte is several times slower.
+fn hex_into(bytes: &[u8], out: &mut [u8]) {
+    for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX[usize::from(byte >> 4)];
+        pair[1] = HEX[usize::from(byte & 0x0f)];
+    }
+}
+
 fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
-    bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    let mut buf = [0u8; 32];
+    let out = &mut buf[..bytes.len() * 2];
+    hex_into(bytes, out);
+    f.write_str(std::str::from_utf8(out).map_err(|_| fmt::Error)?)
 }
 
 impl fmt::Display for TraceId {
@@ -105,34 +135,41 @@ impl TraceContext {
 
     /// The `traceparent` value that names this span as the parent of the next hop.
     pub fn traceparent(&self) -> String {
-        format!(
-            "00-{}-{}-{:02x}",
-            self.trace_id,
-            self.span_id,
-            u8::from(self.sampled)
-        )
+        String::from_utf8_lossy(&self.traceparent_bytes()).into_owned()
     }
 
-    /// The span that log lines inside this unit of work belong to. `name` is a static
-    /// description such as `"http.request"`.
-    pub fn span(&self, name: &'static str) -> tracing::Span {
-        // At ERROR level so that the span exists whenever anything at all is logged: a
-        // `warn` filter must still see trace ids on the warnings and errors of a request.
-        let span = tracing::error_span!(
-            "request",
-            otel.name = name,
-            trace_id = %self.trace_id,
-            span_id = %self.span_id,
-        );
-        crate::log::attach_trace(&span, *self);
-        span
+    /// [`Self::traceparent`] without allocating.
+    pub fn traceparent_bytes(&self) -> [u8; 55] {
+        let mut out = *b"00-00000000000000000000000000000000-0000000000000000-00";
+        hex_into(&self.trace_id.0, &mut out[3..35]);
+        hex_into(&self.span_id.0, &mut out[36..52]);
+        out[54] = if self.sampled { b'1' } else { b'0' };
+        out
     }
 
-    /// The context of the span the caller is running in, if one was made by [`Self::span`]
-    /// (and logging was set up by [`crate::log::setup`]).
+    /// The context of the work the caller is running in: set by the REST and RPC servers for
+    /// each request, and by [`Self::scope`] for work of your own.
     pub fn current() -> Option<Self> {
-        crate::log::current_trace()
+        CURRENT.try_with(|ctx| *ctx).ok()
     }
+
+    /// Runs `future` with `self` as [`Self::current`], e.g. a task spawned by a handler that
+    /// should log under the request's trace: `tokio::spawn(ctx.child().scope(work))`.
+    pub fn scope<F: Future>(self, future: F) -> TaskLocalFuture<TraceContext, F> {
+        CURRENT.scope(self, future)
+    }
+
+    /// Runs `f` with `self` as [`Self::current`].
+    pub fn sync_scope<R>(self, f: impl FnOnce() -> R) -> R {
+        CURRENT.sync_scope(self, f)
+    }
+}
+
+// A task-local rather than a `tracing` span: it costs a thread-local swap per poll, where a
+// span per request costs an allocation, a registry entry and formatting, and rzero only needs
+// the ids (for log lines and outgoing calls), not span timing.
+tokio::task_local! {
+    static CURRENT: TraceContext;
 }
 
 /// `version-traceid-parentid-flags`, per W3C Trace Context level 1. Versions above 00 are read

@@ -394,7 +394,11 @@ async fn metrics_and_health_on_the_dev_server() {
 struct Tag(&'static str);
 
 impl rzero::rest::Middleware for Tag {
-    async fn handle(&self, request: rzero::rest::Request, next: rzero::rest::Next) -> rzero::rest::Response {
+    async fn handle(
+        &self,
+        request: rzero::rest::Request,
+        next: rzero::rest::Next,
+    ) -> rzero::rest::Response {
         let mut response = next.run(request).await;
         let seen = response
             .headers()
@@ -402,7 +406,9 @@ impl rzero::rest::Middleware for Tag {
             .and_then(|v| v.to_str().ok())
             .map(|v| format!("{},{}", self.0, v))
             .unwrap_or_else(|| self.0.to_owned());
-        response.headers_mut().insert("x-order", seen.parse().unwrap());
+        response
+            .headers_mut()
+            .insert("x-order", seen.parse().unwrap());
         response
     }
 }
@@ -410,7 +416,11 @@ impl rzero::rest::Middleware for Tag {
 struct Gate;
 
 impl rzero::rest::Middleware for Gate {
-    async fn handle(&self, request: rzero::rest::Request, next: rzero::rest::Next) -> rzero::rest::Response {
+    async fn handle(
+        &self,
+        request: rzero::rest::Request,
+        next: rzero::rest::Next,
+    ) -> rzero::rest::Response {
         if request.headers().contains_key("x-blocked") {
             return rzero::rest::error_response(http::StatusCode::FORBIDDEN, "blocked");
         }
@@ -435,7 +445,12 @@ async fn group_middlewares_run_in_order_and_may_answer_themselves() {
     let response = c.get(format!("{base}/m")).send().await.unwrap();
     // The response passes the inner middleware first on its way out.
     assert_eq!(response.headers()["x-order"], "outer,inner");
-    let blocked = c.get(format!("{base}/m")).header("x-blocked", "1").send().await.unwrap();
+    let blocked = c
+        .get(format!("{base}/m"))
+        .header("x-blocked", "1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(blocked.status(), 403);
     assert_eq!(blocked.headers()["x-order"], "outer");
     running.shutdown().await.unwrap();

@@ -16,6 +16,7 @@ impl From<BindError> for Error {
     }
 }
 
+#[derive(Clone, Copy)]
 enum BodyKind {
     Json,
     Form,
@@ -95,7 +96,9 @@ where
                 BodyKind::Json => match serde_json::from_slice::<Value>(&bytes) {
                     Ok(Value::Object(object)) => json = object,
                     Ok(_) => {
-                        return Err(BindError::body("the request body must be a JSON object").into());
+                        return Err(
+                            BindError::body("the request body must be a JSON object").into()
+                        );
                     }
                     Err(e) => {
                         return Err(BindError::body(format!(
@@ -142,7 +145,19 @@ where
                     )),
                     Source::Json => json.remove(field.name).map(Raw::Json),
                 };
-                if let Some(value) = bind_field(field, field.name, raw)? {
+                let value = bind_field(field, field.name, raw).map_err(|mut err| {
+                    // The usual cause: `curl -d` sends JSON labelled as a form.
+                    if err.rule == "required"
+                        && field.source == Source::Json
+                        && !bytes.is_empty()
+                        && !matches!(kind, BodyKind::Json)
+                    {
+                        err.message
+                            .push_str(" (the body was not sent as application/json)");
+                    }
+                    err
+                })?;
+                if let Some(value) = value {
                     bound.insert(field.name.to_owned(), value);
                 }
             }

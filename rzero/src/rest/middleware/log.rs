@@ -42,29 +42,53 @@ pub(crate) struct AccessLine {
     slow_threshold: Duration,
 }
 
+/// Milliseconds with three decimals, formatted from integers (float formatting is slow).
+struct Millis(Duration);
+
+impl std::fmt::Display for Millis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let micros = self.0.as_micros();
+        write!(f, "{}.{:03}ms", micros / 1000, micros % 1000)
+    }
+}
+
+/// The peer address or `-`.
+struct Peer(Option<SocketAddr>);
+
+impl std::fmt::Display for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(addr) => write!(f, "{addr}"),
+            None => f.write_str("-"),
+        }
+    }
+}
+
 impl OnResponse for AccessLine {
     fn on_response(self, response: &mut Response) {
         let elapsed = self.start.elapsed();
         let status = response.status().as_u16();
-        let duration_ms = elapsed.as_secs_f64() * 1000.0;
-        let peer = self.peer.map(|p| p.to_string()).unwrap_or_default();
+        let method = self.method.as_str();
+        let path = self.path.as_str();
+        let duration = Millis(elapsed);
+        let peer = Peer(self.peer);
         if elapsed > self.slow_threshold {
             tracing::warn!(
                 target: "rzero::access",
-                status, method = %self.method, path = %self.path, duration_ms, peer,
-                "[HTTP] {status} - {} {} - slow call, took {duration_ms:.1}ms", self.method, self.path,
+                status, method, path, %duration, %peer,
+                "[HTTP] {status} - {method} {path} - slow call",
             );
         } else if status >= 500 {
             tracing::error!(
                 target: "rzero::access",
-                status, method = %self.method, path = %self.path, duration_ms, peer,
-                "[HTTP] {status} - {} {}", self.method, self.path,
+                status, method, path, %duration, %peer,
+                "[HTTP] {status} - {method} {path}",
             );
         } else {
             tracing::info!(
                 target: "rzero::access",
-                status, method = %self.method, path = %self.path, duration_ms, peer,
-                "[HTTP] {status} - {} {}", self.method, self.path,
+                status, method, path, %duration, %peer,
+                "[HTTP] {status} - {method} {path}",
             );
         }
     }

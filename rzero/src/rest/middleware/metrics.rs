@@ -4,7 +4,7 @@
 use super::outcome::{OnResponse, Outcome};
 use super::{Request, Response};
 use crate::metrics::HttpMetrics;
-use prometheus::{Histogram, IntCounterVec, IntGauge};
+use prometheus::{Histogram, IntCounter, IntCounterVec, IntGauge};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -22,8 +22,12 @@ struct RouteMetrics {
     method: String,
     duration: Histogram,
     codes: IntCounterVec,
+    /// Counters of the statuses nearly every route answers, resolved once.
+    common: Vec<(u16, IntCounter)>,
     in_flight: IntGauge,
 }
+
+const COMMON_STATUSES: [u16; 8] = [200, 400, 401, 403, 404, 413, 500, 503];
 
 impl MetricsLayer {
     /// `path` is the route template (`/user/{id}`), never the raw path, to bound cardinality.
@@ -35,6 +39,16 @@ impl MetricsLayer {
                 method: method.to_owned(),
                 duration: m.duration.with_label_values(&[path, method]),
                 codes: m.codes.clone(),
+                common: COMMON_STATUSES
+                    .iter()
+                    .map(|&status| {
+                        let code = status.to_string();
+                        (
+                            status,
+                            m.codes.with_label_values(&[path, method, code.as_str()]),
+                        )
+                    })
+                    .collect(),
                 in_flight: m.in_flight.clone(),
             }),
         }
@@ -68,13 +82,14 @@ impl OnResponse for Observation {
         let r = &self.route;
         r.duration
             .observe(self.start.elapsed().as_secs_f64() * 1000.0);
-        r.codes
-            .with_label_values(&[
-                r.path.as_str(),
-                r.method.as_str(),
-                response.status().as_str(),
-            ])
-            .inc();
+        let status = response.status();
+        match r.common.iter().find(|(code, _)| *code == status.as_u16()) {
+            Some((_, counter)) => counter.inc(),
+            None => r
+                .codes
+                .with_label_values(&[r.path.as_str(), r.method.as_str(), status.as_str()])
+                .inc(),
+        }
     }
 }
 

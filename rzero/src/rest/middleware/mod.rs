@@ -16,7 +16,7 @@ mod trace;
 mod user;
 
 pub(crate) use breaker::BreakerLayer;
-pub(crate) use gunzip::gunzip_layer;
+pub(crate) use gunzip::GunzipLayer;
 pub(crate) use log::LogLayer;
 pub(crate) use max_bytes::MaxBytesLayer;
 pub(crate) use max_conns::MaxConnsLayer;

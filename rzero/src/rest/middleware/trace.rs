@@ -1,5 +1,5 @@
 //! Trace: continues the caller's W3C trace (`traceparent`) or starts one, runs the request
-//! inside a span carrying the ids, and answers with `traceparent` naming this server's span.
+//! with it as the current trace context (log lines carry its ids), and answers with `traceparent` naming this server's span.
 
 use super::outcome::{OnResponse, Outcome};
 use super::{Request, Response};
@@ -7,9 +7,8 @@ use crate::trace::TraceContext;
 use http::HeaderValue;
 use std::convert::Infallible;
 use std::task::{Context, Poll};
+use tokio::task::futures::TaskLocalFuture;
 use tower::{Layer, Service};
-use tracing::Instrument;
-use tracing::instrument::Instrumented;
 
 const TRACEPARENT: &str = "traceparent";
 
@@ -52,7 +51,7 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Outcome<Instrumented<S::Future>, TraceHeader>;
+    type Future = Outcome<TaskLocalFuture<TraceContext, S::Future>, TraceHeader>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -64,13 +63,9 @@ where
             .get(TRACEPARENT)
             .and_then(|v| v.to_str().ok());
         let ctx = TraceContext::continue_or_root(incoming, self.sampler);
-        let span = ctx.span("http.request");
-        let header = HeaderValue::from_str(&ctx.traceparent()).ok();
+        let header = HeaderValue::from_bytes(&ctx.traceparent_bytes()).ok();
         request.extensions_mut().insert(ctx);
-        let future = {
-            let _entered = span.enter();
-            self.inner.call(request)
-        };
-        Outcome::running(future.instrument(span), TraceHeader(header))
+        let future = ctx.sync_scope(|| self.inner.call(request));
+        Outcome::running(ctx.scope(future), TraceHeader(header))
     }
 }
