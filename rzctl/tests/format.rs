@@ -155,16 +155,23 @@ fn multi_line_strings_and_comments_keep_their_inside() {
 }
 
 #[test]
-fn comments_without_a_place_are_reported_not_dropped() {
-    let Err(diags) = api::format_source("x.api", "syntax /* here */ = \"v1\"") else {
-        panic!("expected an error");
-    };
-    let d = diags
-        .iter()
-        .next()
-        .unwrap_or_else(|| panic!("no diagnostic"));
-    assert_eq!(d.position().map(|(_, l, c)| (l, c)), Some((1, 8)));
-    assert!(d.message.contains("would drop it"), "{}", d.message);
+fn comments_goctl_would_drop_move_above_their_construct() {
+    assert_eq!(
+        format("syntax /* here */ = \"v1\""),
+        "/* here */\nsyntax = \"v1\"\n\n"
+    );
+    assert_eq!(
+        format("info (\n\ttitle /* k */ : \"t\"\n)"),
+        "info (\n\t/* k */\n\ttitle: \"t\"\n)\n\n"
+    );
+    assert_eq!(
+        format("type A {\n\tX /* n */ int\n}"),
+        "type A {\n\t/* n */\n\tX int\n}\n\n"
+    );
+    assert_eq!(
+        format("service s {\n\t@handler h\n\tget /a /* p */ (R)\n}"),
+        "service s {\n\t/* p */\n\t@handler h\n\tget /a (R)\n}\n\n"
+    );
 }
 
 #[test]

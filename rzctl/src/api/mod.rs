@@ -15,6 +15,7 @@ pub mod imports;
 pub mod lexer;
 pub mod model;
 pub mod parser;
+mod rescue;
 pub mod tag;
 
 use std::collections::HashMap;
@@ -58,18 +59,35 @@ pub fn load_with(path: &Path, read: &mut ReadFile<'_>) -> Result<ApiSpec, Diagno
 }
 
 /// Formats one file's text the way `goctl api format` does. Fails when the
-/// text does not parse, or when the layout would have to drop a comment that
-/// sits where goctl's layout has no place for it (goctl drops such comments
-/// silently; we refuse instead and point at the comment).
+/// text does not parse. Comments in spots where goctl's layout has none
+/// (goctl drops them) are moved onto their own line above the enclosing
+/// statement, field, pair or route instead.
 pub fn format_source(name: &str, text: &str) -> Result<String, Diagnostics> {
     let file = SourceFile::new(name, text);
-    let (tree, diags) = parser::parse(&file);
+    let (mut tree, diags) = parser::parse(&file);
     if !diags.is_empty() {
         return Err(diags);
     }
-    let out = format::format_file(&tree);
-    check_comments_kept(&file, &out)?;
-    Ok(out)
+    let mut out = format::format_file(&tree);
+    let lost = lost_comments(&file, &out);
+    if !lost.is_empty() {
+        let starts: Vec<usize> = lost.iter().map(|r| r.start).collect();
+        rescue::relocate(&mut tree, &starts);
+        out = format::format_file(&tree);
+    }
+    let still_lost = lost_comments(&file, &out);
+    if still_lost.is_empty() {
+        return Ok(out);
+    }
+    let mut diags = Diagnostics::new();
+    for span in still_lost {
+        diags.push(Diagnostic::error(
+            &file,
+            span,
+            "the formatter has no place for this comment and would drop it; move it to its own line",
+        ));
+    }
+    Err(diags)
 }
 
 fn comment_key(text: &str) -> String {
@@ -88,25 +106,19 @@ fn comments(file: &std::sync::Arc<SourceFile>) -> Vec<(String, std::ops::Range<u
         .collect()
 }
 
-fn check_comments_kept(
-    input: &std::sync::Arc<SourceFile>,
-    output: &str,
-) -> Result<(), Diagnostics> {
+/// Spans of the input's comments that the output does not contain.
+fn lost_comments(input: &std::sync::Arc<SourceFile>, output: &str) -> Vec<std::ops::Range<usize>> {
     let out_file = SourceFile::new("formatted", output);
     let mut remaining: HashMap<String, usize> = HashMap::new();
     for (key, _) in comments(&out_file) {
         *remaining.entry(key).or_default() += 1;
     }
-    let mut diags = Diagnostics::new();
+    let mut lost = Vec::new();
     for (key, span) in comments(input) {
         match remaining.get_mut(&key) {
             Some(n) if *n > 0 => *n -= 1,
-            _ => diags.push(Diagnostic::error(
-                input,
-                span,
-                "the formatter has no place for this comment and would drop it; move it to its own line above a statement, field or route, or to the end of a line",
-            )),
+            _ => lost.push(span),
         }
     }
-    if diags.is_empty() { Ok(()) } else { Err(diags) }
+    lost
 }
