@@ -175,6 +175,20 @@ fn comments_goctl_would_drop_move_above_their_construct() {
 }
 
 #[test]
+fn comments_in_blocks_the_layout_leaves_out_are_kept() {
+    assert_eq!(format("service s {\n// c\n}"), "service s {\n\t// c\n}\n\n");
+    assert_eq!(format("info ( // c\n)\ntype A {}"), "// c\ntype A {}\n\n");
+    assert_eq!(
+        format("@server ( // c\n)\nservice s {}"),
+        "// c\nservice s {}\n\n"
+    );
+    assert_eq!(
+        format("service s {\n\t@doc \"\" // d\n\t@handler h\n\tget /a\n}"),
+        "service s {\n\t// d\n\t@handler h\n\tget /a\n}\n\n"
+    );
+}
+
+#[test]
 fn syntax_errors_stop_formatting() {
     assert!(api::format_source("x.api", "type A {").is_err());
 }

@@ -173,6 +173,9 @@ fn edge_inputs_never_panic() {
         b"type User {J\tI\tName  `js\to:\"n\"`\n}\n",
         // found by cargo-fuzz: carriage returns at the end of a block comment line
         b"/* a\r\r\r\n b */\nsyntax = \"v1\"\n",
+        // found by cargo-fuzz: an empty service with a comment before `}`
+        b"service s {// end\n}\n",
+        b"service s {\n// end\n}\n",
     ] {
         exercise(input);
     }

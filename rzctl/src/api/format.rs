@@ -1222,6 +1222,17 @@ fn format_service(s: &ServiceStmt, prefix: &str) -> String {
     let lbrace = tn(&s.lbrace);
     w.nodes(&[&service, &name, &lbrace], SAME_LINE);
     let rbrace = transfer(&tn(&s.rbrace), with_prefix(prefix));
+    if s.items.is_empty() && !s.rbrace.head.is_empty() {
+        // goctl would glue these comments to `{` and swallow the `}` into
+        // the last one on the next run; keep them inside the braces
+        w.newline();
+        for c in &s.rbrace.head {
+            w.text(&format!("{prefix}{INDENT}{}", protect(&c.text)));
+            w.newline();
+        }
+        w.text(&transfer(&tn(&s.rbrace), Opt { prefix, ..NO_HEAD }).format(""));
+        return w.finish();
+    }
     if s.items.is_empty() {
         w.nodes(&[&rbrace], AUTO);
         return w.finish();
@@ -1401,6 +1412,12 @@ fn format_stmt(stmt: &Stmt, prefix: &str) -> String {
         Stmt::Service(s) => format_service(s, prefix),
         Stmt::Comment(c) => format!("{prefix}{}", protect(&c.text)),
     }
+}
+
+/// Whether goctl's layout leaves the statement out entirely (an empty
+/// `info()`, `import ""`, `type ()` and the like).
+pub(crate) fn vanishes(stmt: &Stmt) -> bool {
+    format_stmt(stmt, "").is_empty()
 }
 
 /// Formats a parsed file the way `goctl api format` writes it.

@@ -10,6 +10,7 @@
 use std::ops::Range;
 
 use super::ast::{AtDoc, Comment, DataType, Field, File, KvExpr, ServiceItem, Stmt, Tok};
+use super::format::vanishes;
 
 /// Moves the comments whose spans start at `lost` above their enclosing
 /// construct. Returns how many were moved.
@@ -41,6 +42,29 @@ pub fn relocate(file: &mut File, lost: &[usize]) -> usize {
         }
         index += 1;
     });
+    // comments of statements the layout leaves out become statements of
+    // their own where those statements were
+    let mut orphans: Vec<Comment> = Vec::new();
+    let mut kept: Vec<Comment> = Vec::new();
+    let mut kept_anchor: Vec<Option<usize>> = Vec::new();
+    for (c, a) in taken.into_iter().zip(anchor_of) {
+        if a.is_some() {
+            kept.push(c);
+            kept_anchor.push(a);
+        } else {
+            orphans.push(c);
+        }
+    }
+    let anchor_of = kept_anchor;
+    let taken = kept;
+    for c in orphans {
+        let at = file
+            .stmts
+            .iter()
+            .position(|s| stmt_start(s) > c.span.start)
+            .unwrap_or(file.stmts.len());
+        file.stmts.insert(at, Stmt::Comment(c));
+    }
     let mut index = 0;
     let mut taken: Vec<Option<Comment>> = taken.into_iter().map(Some).collect();
     walk_anchors(file, &mut |_, tok| {
@@ -58,6 +82,22 @@ pub fn relocate(file: &mut File, lost: &[usize]) -> usize {
         index += 1;
     });
     moved
+}
+
+fn stmt_start(stmt: &Stmt) -> usize {
+    let tok = match stmt {
+        Stmt::Syntax(s) => &s.syntax,
+        Stmt::Info(s) => &s.info,
+        Stmt::ImportLiteral(s) => &s.import,
+        Stmt::ImportGroup(s) => &s.import,
+        Stmt::TypeLiteral(s) => &s.type_kw,
+        Stmt::TypeGroup(s) => &s.type_kw,
+        Stmt::Service(s) => s.at_server.as_ref().map_or(&s.service, |a| &a.at),
+        Stmt::Comment(c) => return c.span.start,
+    };
+    tok.head
+        .first()
+        .map_or(tok.span.start, |c| c.span.start.min(tok.span.start))
 }
 
 fn kv_toks(kv: &mut KvExpr, f: &mut dyn FnMut(&mut Tok)) {
@@ -311,6 +351,9 @@ fn field_anchors(dt: &mut DataType, f: &mut dyn FnMut(Range<usize>, &mut Tok)) {
 /// before inner, with the range each covers.
 fn walk_anchors(file: &mut File, f: &mut dyn FnMut(Range<usize>, &mut Tok)) {
     for stmt in &mut file.stmts {
+        if vanishes(stmt) {
+            continue;
+        }
         match stmt {
             Stmt::Syntax(s) => {
                 let range = extent(&s.syntax, &s.value);
@@ -353,11 +396,12 @@ fn walk_anchors(file: &mut File, f: &mut dyn FnMut(Range<usize>, &mut Tok)) {
                     None => extent(&s.service, &s.rbrace),
                 };
                 match &mut s.at_server {
-                    Some(a) => {
+                    // an `@server` with only empty values is left out
+                    Some(a) if !a.values.iter().all(|kv| kv.value.is_empty_string()) => {
                         f(range, &mut a.at);
                         kv_anchors(&mut a.values, f);
                     }
-                    None => f(range, &mut s.service),
+                    _ => f(range, &mut s.service),
                 }
                 for item in &mut s.items {
                     let route = &item.route;
@@ -370,17 +414,25 @@ fn walk_anchors(file: &mut File, f: &mut dyn FnMut(Range<usize>, &mut Tok)) {
                         .unwrap_or(&route.path)
                         .clone();
                     match &mut item.doc {
-                        Some(AtDoc::Literal { at, .. }) => {
+                        Some(AtDoc::Literal { at, value }) if !value.is_empty_string() => {
                             let range = extent(at, &last);
                             f(range, at);
                         }
-                        Some(AtDoc::Group { at, values, .. }) => {
+                        Some(AtDoc::Group { at, values, .. })
+                            if !values.iter().all(|kv| kv.value.is_empty_string()) =>
+                        {
                             let range = extent(at, &last);
                             f(range, at);
                             kv_anchors(values, f);
                         }
-                        None => {
-                            let range = extent(&item.handler.at, &last);
+                        _ => {
+                            let first = match &item.doc {
+                                Some(AtDoc::Literal { at, .. } | AtDoc::Group { at, .. }) => {
+                                    at.clone()
+                                }
+                                None => item.handler.at.clone(),
+                            };
+                            let range = extent(&first, &last);
                             f(range, &mut item.handler.at);
                         }
                     }
