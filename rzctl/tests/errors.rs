@@ -195,6 +195,14 @@ fn route_server_annotation_needs_handler() {
 }
 
 #[test]
+fn route_server_annotation_needs_a_plain_handler_name() {
+    assert_errors(
+        "service s {\n\t@server (\n\t\thandler: a/b\n\t)\n\tget /a\n}",
+        &["3:12: expected a handler name, found `a/b`"],
+    );
+}
+
+#[test]
 fn recovers_at_the_next_statement_and_reports_every_error() {
     let src = "syntax = \"v1\"\ntype A {\n\tB [x]int\n}\ntype B {\n\tok string\n}\nservice s {\n\t@handler h\n\tfetch /a\n}\ninfo (";
     assert_errors(

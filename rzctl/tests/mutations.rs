@@ -176,6 +176,8 @@ fn edge_inputs_never_panic() {
         // found by cargo-fuzz: an empty service with a comment before `}`
         b"service s {// end\n}\n",
         b"service s {\n// end\n}\n",
+        // found by cargo-fuzz: an old route annotation with a path as handler
+        b"service s {\n@server(\nhandler: G/eet\n)\nget /a\n}\n",
     ] {
         exercise(input);
     }

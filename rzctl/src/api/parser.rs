@@ -755,6 +755,12 @@ impl Parser<'_> {
             ));
         };
         let mut name = values.swap_remove(index).value;
+        if kinds_merged(&name.text) {
+            return Err(self.error_at(
+                &name,
+                format!("expected a handler name, found `{}`", name.text),
+            ));
+        }
         let at = Tok {
             text: "@handler".to_owned(),
             span: server.span.clone(),
