@@ -178,6 +178,8 @@ fn edge_inputs_never_panic() {
         b"service s {\n// end\n}\n",
         // found by cargo-fuzz: an old route annotation with a path as handler
         b"service s {\n@server(\nhandler: G/eet\n)\nget /a\n}\n",
+        // found by cargo-fuzz: a file holding the formatter's internal mark
+        "type U {J\tI\tN  `j\tx:\"\u{fdd0}\"`\n}\n/*\n\t\t */\n".as_bytes(),
     ] {
         exercise(input);
     }

@@ -68,20 +68,27 @@ fn cmts(comments: &[Comment]) -> Vec<Cmt> {
 /// space before and after every line break of a node's text, including
 /// those inside tokens, so formatting twice would keep eating indentation
 /// inside multi-line strings and comments. A mark next to such a break
-/// keeps it out of that rule; [`unprotect`] removes the marks at the end.
-/// The marks are Unicode noncharacters; a file that contains one is
-/// formatted without marks, exactly as goctl would.
-const MARK: char = '\u{fdd0}';
-/// Stands for a tab inside a token while columns are aligned: goctl turns
-/// such a tab into column padding, changing the string it was part of.
-const MARK_TAB: char = '\u{fdd1}';
+/// keeps it out of that rule, and a second mark stands for a tab inside a
+/// token while columns are aligned (goctl turns such a tab into padding,
+/// changing the string it was part of). [`unprotect`] undoes both.
+///
+/// The marks are Unicode noncharacters that do not occur in the file; a file
+/// that holds every candidate is formatted without marks, as goctl would.
+#[derive(Clone, Copy)]
+struct Marks {
+    brk: char,
+    tab: char,
+}
 
 thread_local! {
-    static PROTECT: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    static MARKS: std::cell::Cell<Option<Marks>> = const { std::cell::Cell::new(None) };
 }
 
 fn protect(text: &str) -> String {
-    if !text.contains(['\n', '\t']) || !PROTECT.with(std::cell::Cell::get) {
+    let Some(marks) = MARKS.with(std::cell::Cell::get) else {
+        return text.to_owned();
+    };
+    if !text.contains(['\n', '\t']) {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -91,14 +98,14 @@ fn protect(text: &str) -> String {
         match c {
             '\n' => {
                 if prev == Some(' ') {
-                    out.push(MARK);
+                    out.push(marks.brk);
                 }
                 out.push('\n');
                 if chars.peek() == Some(&' ') {
-                    out.push(MARK);
+                    out.push(marks.brk);
                 }
             }
-            '\t' => out.push(MARK_TAB),
+            '\t' => out.push(marks.tab),
             c => out.push(c),
         }
         prev = Some(c);
@@ -107,34 +114,31 @@ fn protect(text: &str) -> String {
 }
 
 fn unprotect(text: String) -> String {
-    if PROTECT.with(std::cell::Cell::get) {
-        text.replace(MARK, "").replace(MARK_TAB, "\t")
-    } else {
-        text
+    match MARKS.with(std::cell::Cell::get) {
+        Some(marks) => text.replace(marks.brk, "").replace(marks.tab, "\t"),
+        None => text,
     }
 }
 
-/// Runs `render` with marks unless the file already contains the mark.
+/// Runs `render` with marks that the file does not contain.
 fn with_marks(file: &File, render: impl FnOnce() -> String) -> String {
-    let protect = !contains_mark(file);
-    PROTECT.with(|p| p.set(protect));
+    MARKS.with(|m| m.set(choose_marks(file)));
     let out = unprotect(render());
-    PROTECT.with(|p| p.set(true));
+    MARKS.with(|m| m.set(None));
     out
 }
 
-fn contains_mark(file: &File) -> bool {
-    // rendered without marks, a mark can only come from the file's own text
-    let mut found = false;
-    PROTECT.with(|p| p.set(false));
+fn choose_marks(file: &File) -> Option<Marks> {
+    // rendered without marks, the text holds exactly the file's own characters
+    MARKS.with(|m| m.set(None));
+    let mut text = String::new();
     for stmt in &file.stmts {
-        if format_stmt(stmt, "").contains([MARK, MARK_TAB]) {
-            found = true;
-            break;
-        }
+        text.push_str(&format_stmt(stmt, ""));
     }
-    PROTECT.with(|p| p.set(true));
-    found
+    let mut free = ('\u{fdd0}'..='\u{fdef}').filter(|c| !text.contains(*c));
+    let brk = free.next()?;
+    let tab = free.next()?;
+    Some(Marks { brk, tab })
 }
 
 fn tn(tok: &Tok) -> TokNode {
