@@ -61,10 +61,20 @@ async fn every_line_of_a_request_names_its_trace_and_span() {
         .collect();
     assert_eq!(in_request.len(), 2, "{text}");
     assert!(in_request.iter().any(|l| l["content"] == "doing the work"));
+    let access = in_request
+        .iter()
+        .find(|l| l["path"] == "/work")
+        .expect("the access line");
+    let content = access["content"].as_str().unwrap();
     assert!(
-        in_request
-            .iter()
-            .any(|l| l["content"] == "[HTTP] 200 - GET /work")
+        content.starts_with("[HTTP] 200 - GET /work - 127.0.0.1:"),
+        "{content}"
+    );
+    assert_eq!(access["status"], 200);
+    assert_eq!(access["method"], "GET");
+    assert!(
+        access["duration"].as_str().unwrap().ends_with("ms"),
+        "{access}"
     );
     let span = &in_request[0]["span"];
     assert_eq!(span.as_str().map(str::len), Some(16));

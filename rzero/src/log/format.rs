@@ -144,6 +144,13 @@ thread_local! {
 
 /// `2026-11-28T06:15:42.123Z`, formatting the date part once per second.
 fn write_timestamp(w: &mut impl fmt::Write) -> fmt::Result {
+    let mut text = String::with_capacity(24);
+    push_timestamp(&mut text);
+    w.write_str(&text)
+}
+
+/// [`write_timestamp`] into a `String`, without the formatting machinery.
+pub(super) fn push_timestamp(out: &mut String) {
     let now = SystemTime::now();
     let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
@@ -154,8 +161,17 @@ fn write_timestamp(w: &mut impl fmt::Write) -> fmt::Result {
             cache.1 = text.trim_end_matches('Z').to_owned();
             cache.0 = secs;
         }
-        write!(w, "{}.{:03}Z", cache.1, since.subsec_millis())
-    })
+        out.push_str(&cache.1);
+    });
+    let millis = since.subsec_millis();
+    let digits = [
+        b'.',
+        b'0' + (millis / 100) as u8,
+        b'0' + (millis / 10 % 10) as u8,
+        b'0' + (millis % 10) as u8,
+        b'Z',
+    ];
+    out.push_str(std::str::from_utf8(&digits).unwrap_or_default());
 }
 
 /// Writes `s` as a JSON string literal.
@@ -167,7 +183,7 @@ pub(super) fn write_json_str(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
 
 /// Writes the inside of a JSON string literal. Scans bytes, not chars: every byte that needs
 /// escaping is ASCII, and multi-byte UTF-8 sequences never contain ASCII bytes.
-fn write_escaped(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
+pub(super) fn write_escaped(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
     let bytes = s.as_bytes();
     // Nearly every string needs no escaping; this check is one vectorised pass.
     if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {

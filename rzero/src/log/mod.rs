@@ -3,8 +3,10 @@
 //! middleware makes the request's [`crate::trace::TraceContext`] current; the formatter reads
 //! it).
 
+mod access;
 mod batch;
 mod format;
 mod setup;
 
+pub(crate) use access::{Access, access};
 pub use setup::{Encoding, LogConf, LogMode, Rotation, flush, setup};

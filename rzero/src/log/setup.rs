@@ -155,6 +155,17 @@ pub fn setup(conf: &LogConf) -> Result<(), ConfError> {
         .try_init()
         .is_ok();
     if installed {
+        if conf.encoding == Encoding::Json {
+            let mut service = String::new();
+            if !conf.service_name.is_empty() {
+                service.push_str(",\"service\":");
+                let _ = super::format::write_json_str(&mut service, &conf.service_name);
+            }
+            let _ = super::access::DIRECT.set(super::access::Direct {
+                writer: writer.clone(),
+                service,
+            });
+        }
         *WRITER.lock() = Some(writer);
     }
     // Another subscriber (a test harness, the application's own) may already be global; then

@@ -25,6 +25,13 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 }
 
 impl TraceId {
+    /// Appends the 32 hex digits.
+    pub fn push_hex(&self, out: &mut String) {
+        let mut buf = [0u8; 32];
+        hex_into(&self.0, &mut buf);
+        out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+    }
+
     fn random() -> Self {
         loop {
             let bytes: [u8; 16] = random_bytes();
@@ -36,6 +43,13 @@ impl TraceId {
 }
 
 impl SpanId {
+    /// Appends the 16 hex digits.
+    pub fn push_hex(&self, out: &mut String) {
+        let mut buf = [0u8; 16];
+        hex_into(&self.0, &mut buf);
+        out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+    }
+
     fn random() -> Self {
         loop {
             let bytes: [u8; 8] = random_bytes();

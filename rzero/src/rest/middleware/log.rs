@@ -1,11 +1,12 @@
-//! Log: one access line per request (status, method, path, duration, peer), and a warning for
-//! requests slower than `log.slow_threshold`. It runs inside the trace span, so the lines
-//! carry the trace id.
+//! Log: one access line per request (status, method, path, duration, peer), at `warn` for
+//! requests slower than `log.slow_threshold`, at `error` for 5xx, else at `info`. It runs
+//! inside the trace context, so the lines carry the trace id.
 
 use super::outcome::{OnResponse, Outcome};
 use super::{Request, Response};
+use crate::log::Access;
 use axum::extract::ConnectInfo;
-use http::Method;
+use http::{Method, Uri};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::task::{Context, Poll};
@@ -37,60 +38,22 @@ pub(crate) struct Log<S> {
 pub(crate) struct AccessLine {
     start: Instant,
     method: Method,
-    path: String,
+    uri: Uri,
     peer: Option<SocketAddr>,
     slow_threshold: Duration,
 }
 
-/// Milliseconds with three decimals, formatted from integers (float formatting is slow).
-struct Millis(Duration);
-
-impl std::fmt::Display for Millis {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let micros = self.0.as_micros();
-        write!(f, "{}.{:03}ms", micros / 1000, micros % 1000)
-    }
-}
-
-/// The peer address or `-`.
-struct Peer(Option<SocketAddr>);
-
-impl std::fmt::Display for Peer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(addr) => write!(f, "{addr}"),
-            None => f.write_str("-"),
-        }
-    }
-}
-
 impl OnResponse for AccessLine {
     fn on_response(self, response: &mut Response) {
-        let elapsed = self.start.elapsed();
-        let status = response.status().as_u16();
-        let method = self.method.as_str();
-        let path = self.path.as_str();
-        let duration = Millis(elapsed);
-        let peer = Peer(self.peer);
-        if elapsed > self.slow_threshold {
-            tracing::warn!(
-                target: "rzero::access",
-                status, method, path, %duration, %peer,
-                "[HTTP] {status} - {method} {path} - slow call",
-            );
-        } else if status >= 500 {
-            tracing::error!(
-                target: "rzero::access",
-                status, method, path, %duration, %peer,
-                "[HTTP] {status} - {method} {path}",
-            );
-        } else {
-            tracing::info!(
-                target: "rzero::access",
-                status, method, path, %duration, %peer,
-                "[HTTP] {status} - {method} {path}",
-            );
-        }
+        let duration = self.start.elapsed();
+        crate::log::access(&Access {
+            status: response.status().as_u16(),
+            method: self.method.as_str(),
+            path: self.uri.path(),
+            duration,
+            peer: self.peer,
+            slow: duration > self.slow_threshold,
+        });
     }
 }
 
@@ -110,7 +73,7 @@ where
         let line = AccessLine {
             start: Instant::now(),
             method: request.method().clone(),
-            path: request.uri().path().to_owned(),
+            uri: request.uri().clone(),
             peer: request
                 .extensions()
                 .get::<ConnectInfo<SocketAddr>>()
