@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Requests/s of one JSON handler behind bare axum and behind rzero's default chain, on
-# loopback, alternating the servers round by round so that drift of the machine hits both.
-# Prints every run, the medians and the ratio rzero/bare (target >= 0.90).
+# Requests/s and server CPU time per request of one JSON handler behind bare axum and behind
+# rzero's default chain, on loopback, alternating the servers round by round so that drift of
+# the machine hits all of them. Prints every run, the medians and the ratios (target >= 0.90).
 #
 # Env: ROUNDS (5), DURATION (10s), CONNS (64), PORT (18080).
 set -euo pipefail
@@ -28,6 +28,11 @@ if ! command -v taskset >/dev/null || [ "$(nproc)" -lt 2 ]; then
     pin_load=""
 fi
 
+# The server's CPU time (user + system, in clock ticks) from /proc.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICK=$(getconf CLK_TCK)
+
+# Prints "requests/s cpu-microseconds-per-request" for one run of one server.
 run_one() {
     local mode=$1
     $pin_server "$BIN" "$mode" "$PORT" >/dev/null 2>&1 &
@@ -37,28 +42,41 @@ run_one() {
         sleep 0.1
     done
     $pin_load wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$PORT/hello" >/dev/null
-    local rps
-    rps=$($pin_load wrk -t1 -c"$CONNS" -d"$DURATION" "http://127.0.0.1:$PORT/hello" | awk '/Requests\/sec/ {print $2}')
+    local before after out
+    before=$(cpu_ticks "$pid")
+    out=$($pin_load wrk -t1 -c"$CONNS" -d"$DURATION" "http://127.0.0.1:$PORT/hello")
+    after=$(cpu_ticks "$pid")
     kill -TERM "$pid"
     wait "$pid" 2>/dev/null || true
-    echo "$rps"
+    echo "$out" | awk -v b="$before" -v a="$after" -v tick="$TICK" '
+        /Requests\/sec/ {rps = $2}
+        /requests in/ {n = $1}
+        END {printf "%s %.2f\n", rps, (a - b) * 1e6 / tick / n}'
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 modes=(bare rzero rzero-quiet)
-: >"$OUT/runs.tsv"
+printf 'round\tserver\trequests/s\tcpu_us/request\n' | tee "$OUT/runs.tsv"
 for round in $(seq "$ROUNDS"); do
     for mode in "${modes[@]}"; do
-        rps=$(run_one "$mode")
-        printf '%s\t%s\t%s\n' "$round" "$mode" "$rps" | tee -a "$OUT/runs.tsv"
+        read -r rps cpu < <(run_one "$mode")
+        printf '%s\t%s\t%s\t%s\n' "$round" "$mode" "$rps" "$cpu" | tee -a "$OUT/runs.tsv"
     done
 done
 
-bare=$(awk '$2 == "bare" {print $3}' "$OUT/runs.tsv" | median)
+col() { awk -v m="$1" -v c="$2" -F'\t' '$2 == m {print $c}' "$OUT/runs.tsv" | median; }
+bare_rps=$(col bare 3)
+bare_cpu=$(col bare 4)
 echo
-printf 'median requests/s  bare axum: %s\n' "$bare"
+printf '%-12s %14s %18s %12s %10s\n' server 'median req/s' 'median cpu us/req' 'req/s ratio' 'cpu ratio'
+printf '%-12s %14s %18s %12s %10s\n' bare "$bare_rps" "$bare_cpu" 1.000 1.000
 for mode in rzero rzero-quiet; do
-    m=$(awk -v m="$mode" '$2 == m {print $3}' "$OUT/runs.tsv" | median)
-    printf 'median requests/s  %-11s %s  ratio %.3f\n' "$mode:" "$m" "$(echo "$m / $bare" | bc -l)"
+    rps=$(col "$mode" 3)
+    cpu=$(col "$mode" 4)
+    printf '%-12s %14s %18s %12.3f %10.3f\n' "$mode" "$rps" "$cpu" \
+        "$(echo "$rps / $bare_rps" | bc -l)" "$(echo "$bare_cpu / $cpu" | bc -l)"
 done
+echo
+echo "req/s ratio: rzero's throughput over bare axum's (target >= 0.90)."
+echo "cpu ratio: bare axum's CPU time per request over rzero's; steadier when the machine is busy."

@@ -8,18 +8,17 @@ use crate::rest::response::error_response;
 use http::StatusCode;
 use prometheus::IntCounter;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use tower::{Layer, Service};
 
+/// One `Arc` for both, so that cloning the route's stack per request stays cheap.
 #[derive(Debug, Clone)]
-pub(crate) struct BreakerLayer {
-    breaker: Breaker,
-    rejected: IntCounter,
-}
+pub(crate) struct BreakerLayer(Arc<(Breaker, IntCounter)>);
 
 impl BreakerLayer {
     pub(crate) fn new(breaker: Breaker, rejected: IntCounter) -> Self {
-        Self { breaker, rejected }
+        Self(Arc::new((breaker, rejected)))
     }
 }
 
@@ -65,10 +64,11 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        match self.layer.breaker.allow() {
+        let (breaker, rejected) = &*self.layer.0;
+        match breaker.allow() {
             Ok(promise) => Outcome::running(self.inner.call(request), Verdict(promise)),
             Err(open) => {
-                self.layer.rejected.inc();
+                rejected.inc();
                 tracing::warn!(breaker = open.name, "circuit breaker open, request refused");
                 Outcome::answered(error_response(
                     StatusCode::SERVICE_UNAVAILABLE,

@@ -13,15 +13,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use tower::{Layer, Service};
 
+/// One `Arc` for both, so that cloning the route's stack per request stays cheap.
 #[derive(Debug, Clone)]
-pub(crate) struct SheddingLayer {
-    shedder: Arc<AdaptiveShedder>,
-    shed: IntCounter,
-}
+pub(crate) struct SheddingLayer(Arc<(Arc<AdaptiveShedder>, IntCounter)>);
 
 impl SheddingLayer {
     pub(crate) fn new(shedder: Arc<AdaptiveShedder>, shed: IntCounter) -> Self {
-        Self { shedder, shed }
+        Self(Arc::new((shedder, shed)))
     }
 }
 
@@ -67,10 +65,11 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        match self.layer.shedder.allow() {
+        let (shedder, shed) = &*self.layer.0;
+        match shedder.allow() {
             Ok(promise) => Outcome::running(self.inner.call(request), Admitted(promise)),
             Err(_) => {
-                self.layer.shed.inc();
+                shed.inc();
                 tracing::warn!("service overloaded, request shed");
                 Outcome::answered(error_response(
                     StatusCode::SERVICE_UNAVAILABLE,

@@ -57,14 +57,13 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request) -> Self::Future {
+    fn call(&mut self, request: Request) -> Self::Future {
         let incoming = request
             .headers()
             .get(TRACEPARENT)
             .and_then(|v| v.to_str().ok());
         let ctx = TraceContext::continue_or_root(incoming, self.sampler);
         let header = HeaderValue::from_bytes(&ctx.traceparent_bytes()).ok();
-        request.extensions_mut().insert(ctx);
         let future = ctx.sync_scope(|| self.inner.call(request));
         Outcome::running(ctx.scope(future), TraceHeader(header))
     }
