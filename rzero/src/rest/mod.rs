@@ -8,6 +8,7 @@
 pub mod bind;
 mod chain;
 mod conf;
+mod context;
 pub mod jwt;
 pub mod middleware;
 mod response;
@@ -20,6 +21,7 @@ pub use axum;
 pub use axum::extract::State;
 pub use bind::Bind;
 pub use conf::{MiddlewaresConf, Mode, RestConf};
+pub use context::Context;
 pub use http;
 pub use http::Method;
 pub use jwt::{Claims, JwtAuth, JwtClaims, JwtConf};

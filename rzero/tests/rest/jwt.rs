@@ -171,3 +171,53 @@ fn short_secrets_are_refused_at_start_up() {
     let err = JwtAuth::new("1234567", None).unwrap_err().to_string();
     assert!(err.contains("at least 8 characters"), "{err}");
 }
+
+#[tokio::test]
+async fn the_logic_context_carries_claims_and_trace() {
+    let mut server = Server::new(conf("")).unwrap();
+    server
+        .add_routes(
+            RouteGroup::new()
+                .jwt(JwtAuth::new(SECRET, None).unwrap())
+                .route(
+                    Method::GET,
+                    "/ctx",
+                    |ctx: rzero::rest::Context| async move {
+                        let uid: Result<i64, _> = ctx.claim("uid");
+                        let missing: Result<String, _> = ctx.claim("role");
+                        Reply(serde_json::json!({
+                            "uid": uid.ok(),
+                            "role_error": missing.err().map(|e| e.to_string()),
+                            "traced": ctx.trace().is_some(),
+                            "peer": ctx.peer().map(|p| p.ip().to_string()),
+                        }))
+                    },
+                ),
+        )
+        .unwrap();
+    let (running, base) = start(server).await;
+    let token = issue(
+        SECRET,
+        Duration::from_secs(60),
+        &serde_json::json!({"uid": 5}),
+    )
+    .unwrap();
+    let response = client()
+        .get(format!("{base}/ctx"))
+        .bearer_auth(token.access_token)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json(response).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["uid"], 5);
+    assert!(
+        body["data"]["role_error"]
+            .as_str()
+            .unwrap()
+            .contains("`role`")
+    );
+    assert_eq!(body["data"]["traced"], true);
+    assert_eq!(body["data"]["peer"], "127.0.0.1");
+    running.shutdown().await.unwrap();
+}
