@@ -51,7 +51,8 @@ enum ApiCommand {
 
 #[derive(Debug, Args)]
 struct FmtArgs {
-    /// Files to format; `-` reads standard input and writes standard output.
+    /// Files to format, or folders to search for `.api` files; `-` reads
+    /// standard input and writes standard output.
     #[arg(value_name = "FILE", required_unless_present = "stdin")]
     files: Vec<PathBuf>,
     /// Only report the files that would change (exit 1 if any), write nothing.
@@ -111,7 +112,18 @@ fn fmt(args: &FmtArgs) -> ExitCode {
     }
     let mut failed = false;
     let mut changed = false;
+    let mut files = Vec::new();
     for path in &args.files {
+        if path.is_dir() {
+            if let Err(e) = collect_api_files(path, &mut files) {
+                failed = true;
+                report(&Diagnostic::bare(format!("cannot read `{}`: {e}", path.display())).into());
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    for path in &files {
         let name = path.display().to_string();
         let result = read_source(path).and_then(|text| {
             let formatted = api::format_source(&name, &text)?;
@@ -139,6 +151,22 @@ fn fmt(args: &FmtArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Every `.api` file below `dir`, sorted, so runs are reproducible.
+fn collect_api_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_api_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "api") {
+            out.push(path);
+        }
+    }
+    Ok(())
 }
 
 fn fmt_stdin(check: bool) -> ExitCode {

@@ -80,6 +80,16 @@ fn fmt_check_lists_files_that_would_change() {
 }
 
 #[test]
+fn fmt_check_searches_folders() {
+    let out = rzctl(&["api", "fmt", "--check", "format"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let listed = text(&out.stdout);
+    assert!(listed.contains("format/messy.api"), "{listed}");
+    let out = rzctl(&["api", "fmt", "--check", "valid/shared"], None);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+}
+
+#[test]
 fn fmt_reads_stdin_with_dash_or_flag() {
     for flag in ["-", "--stdin"] {
         let out = rzctl(&["api", "fmt", flag], Some("type A{X int}"));
