@@ -94,9 +94,8 @@ impl Breaker {
     }
 
     fn history(&self) -> (f64, f64) {
-        self.inner.stat.reduce((0.0, 0.0), |(accepts, total), b| {
-            (accepts + b.sum, total + b.count as f64)
-        })
+        let totals = self.inner.stat.totals();
+        (totals.sum, totals.count as f64)
     }
 
     /// `dice` is a uniform draw from [0, 1); `now` a [`timex::now_nanos`] reading. `last_pass`
