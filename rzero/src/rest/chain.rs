@@ -1,23 +1,23 @@
-//! Wraps each route in the built-in middlewares, outermost first: trace, log, metrics, max
-//! conns, breaker, shedding, timeout, recover, max bytes, gunzip; then the group's JWT and
-//! user middlewares. The chain is built per route because the breaker, the metric labels,
-//! the timeout and the body limit are per route (or per group).
+//! Builds each route's stack: the built-in stages (`middleware/chain.rs`) according to
+//! `RestConf::middlewares` and the group's options, around the group's user middlewares and
+//! the handler. The stack is per route because the breaker, the metric labels, the timeout
+//! and the body limit are per route (or per group).
 
 use super::conf::RestConf;
-use super::jwt::JwtLayer;
 use super::middleware::{
-    BreakerLayer, GunzipLayer, LogLayer, MaxBytesLayer, MaxConnsLayer, MetricsLayer, RecoverLayer,
-    SheddingLayer, TimeoutLayer, TraceLayer,
+    BreakerStage, ChainLayer, LogStage, MaxBytesStage, MaxConnsStage, MetricsStage, SheddingStage,
+    Stages, TraceStage,
 };
-use super::route::GroupOptions;
+use super::route::{GroupOptions, RouteStack};
 use crate::breaker::Breaker;
 use crate::load::AdaptiveShedder;
 use crate::metrics::HttpMetrics;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::MethodRouter;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
-use tower::ServiceBuilder;
+
+/// axum's extractors refuse bodies above this unless told otherwise.
+const AXUM_DEFAULT_BODY_LIMIT: u64 = 2 * 1024 * 1024;
 
 /// What all routes of one server share.
 #[derive(Debug)]
@@ -34,70 +34,58 @@ pub(crate) struct RouteKey<'a> {
     pub(crate) path: &'a str,
 }
 
-pub(crate) fn wrap(
-    handler: MethodRouter,
-    key: &RouteKey<'_>,
-    group: &GroupOptions,
-    shared: &Shared,
-) -> MethodRouter {
+/// The stack around one route of `group`.
+pub(crate) fn stack(key: &RouteKey<'_>, group: &GroupOptions, shared: &Shared) -> RouteStack {
     let conf = &shared.conf;
-    let switches = conf.middlewares;
-
-    // Innermost first: the user's middlewares (the first listed ends up outermost), then JWT.
-    let mut handler = handler;
-    for middleware in group.middlewares.iter().rev() {
-        handler = handler.layer(middleware.clone());
-    }
-    if let Some(auth) = &group.jwt {
-        handler = handler.layer(JwtLayer { auth: auth.clone() });
-    }
-
+    let on = conf.middlewares;
     let timeout = group.timeout.unwrap_or(conf.timeout);
     let max_bytes = group.max_bytes.unwrap_or(conf.max_bytes);
-    let breaker_name = format!("{}://{}", key.method, key.path);
-    let metrics = HttpMetrics::get();
+    let limit_bytes = on.max_bytes && max_bytes > 0;
+    // axum's extractors apply their own limit (2 MiB) to the body they read, which for a gzip
+    // request is the inflated body. It only needs changing when max bytes allows more.
+    let body_limit = if !limit_bytes {
+        Some(DefaultBodyLimit::disable())
+    } else if max_bytes > AXUM_DEFAULT_BODY_LIMIT {
+        Some(DefaultBodyLimit::max(
+            usize::try_from(max_bytes).unwrap_or(usize::MAX),
+        ))
+    } else {
+        None
+    };
 
-    let chain = ServiceBuilder::new()
-        .option_layer(switches.trace.then_some(TraceLayer {
+    let metrics = HttpMetrics::get();
+    let stages = Stages {
+        trace: on.trace.then_some(TraceStage {
             sampler: conf.telemetry.sampler,
-        }))
-        .option_layer(switches.log.then_some(LogLayer {
+        }),
+        log: on.log.then_some(LogStage {
             slow_threshold: conf.log.slow_threshold,
-        }))
-        .option_layer(
-            switches
-                .metrics
-                .then(|| MetricsLayer::new(key.method, key.path)),
-        )
-        .option_layer(
-            (switches.max_conns && conf.max_conns > 0)
-                .then(|| MaxConnsLayer::new(conf.max_conns, shared.active.clone())),
-        )
-        .option_layer(switches.breaker.then(|| {
-            BreakerLayer::new(
-                Breaker::new(breaker_name),
+        }),
+        metrics: on.metrics.then(|| MetricsStage::new(key.method, key.path)),
+        max_conns: (on.max_conns && conf.max_conns > 0)
+            .then(|| MaxConnsStage::new(conf.max_conns, shared.active.clone())),
+        breaker: on.breaker.then(|| {
+            BreakerStage::new(
+                Breaker::new(format!("{}://{}", key.method, key.path)),
                 metrics.breaker_rejected.with_label_values(&[key.path]),
             )
-        }))
-        .option_layer(
-            shared
-                .shedder
-                .as_ref()
-                .filter(|_| switches.shedding)
-                .map(|shedder| {
-                    SheddingLayer::new(shedder.clone(), metrics.shed.with_label_values(&[key.path]))
-                }),
-        )
-        .option_layer((switches.timeout && !timeout.is_zero()).then_some(TimeoutLayer { timeout }))
-        .option_layer(switches.recover.then_some(RecoverLayer))
-        .option_layer(
-            (switches.max_bytes && max_bytes > 0).then_some(MaxBytesLayer { limit: max_bytes }),
-        )
-        .layer(if switches.max_bytes && max_bytes > 0 {
-            DefaultBodyLimit::max(usize::try_from(max_bytes).unwrap_or(usize::MAX))
-        } else {
-            DefaultBodyLimit::disable()
-        })
-        .option_layer(switches.gunzip.then_some(GunzipLayer));
-    handler.layer(chain)
+        }),
+        shedding: shared
+            .shedder
+            .as_ref()
+            .filter(|_| on.shedding)
+            .map(|shedder| {
+                SheddingStage::new(shedder.clone(), metrics.shed.with_label_values(&[key.path]))
+            }),
+        timeout: (on.timeout && !timeout.is_zero()).then_some(timeout),
+        recover: on.recover,
+        max_bytes: limit_bytes.then_some(MaxBytesStage { limit: max_bytes }),
+        gunzip: on.gunzip,
+        jwt: group.jwt.clone(),
+    };
+    RouteStack {
+        chain: Some(ChainLayer::new(stages)),
+        middlewares: group.middlewares.clone(),
+        body_limit,
+    }
 }

@@ -5,24 +5,18 @@
 //! every other algorithm are refused, `exp` is required and `exp`/`nbf` are checked without
 //! leeway. The claims reach handlers through the [`Claims`] and [`JwtClaims`] extractors.
 
-use super::middleware::{Request, Response};
-use super::response::{Error, error_response};
+use super::middleware::Request;
+use super::response::Error;
 use crate::conf::{ConfError, deserialize_duration};
 use axum::extract::FromRequestParts;
-use http::StatusCode;
 use http::request::Parts;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::convert::Infallible;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tower::{Layer, Service};
-
-use super::middleware::outcome::Outcome;
 
 /// The shortest secret accepted; go-zero refuses shorter ones too.
 pub const MIN_SECRET_LEN: usize = 8;
@@ -157,7 +151,7 @@ impl JwtAuth {
             })
     }
 
-    fn authorize(&self, request: &Request) -> Result<Claims, JwtError> {
+    pub(crate) fn authorize(&self, request: &Request) -> Result<Claims, JwtError> {
         let header = request
             .headers()
             .get(http::header::AUTHORIZATION)
@@ -253,55 +247,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for JwtClaims<T> {
         serde_json::from_value(Value::Object((*claims.0).clone()))
             .map(JwtClaims)
             .map_err(|e| Error::unauthorized(format!("token claims do not fit: {e}")))
-    }
-}
-
-/// The layer a JWT group's routes are wrapped in.
-#[derive(Debug, Clone)]
-pub(crate) struct JwtLayer {
-    pub(crate) auth: JwtAuth,
-}
-
-impl<S> Layer<S> for JwtLayer {
-    type Service = JwtService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        JwtService {
-            inner,
-            auth: self.auth.clone(),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct JwtService<S> {
-    inner: S,
-    auth: JwtAuth,
-}
-
-impl<S> Service<Request> for JwtService<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Outcome<S::Future, ()>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request) -> Self::Future {
-        match self.auth.authorize(&request) {
-            Ok(claims) => {
-                request.extensions_mut().insert(claims);
-                Outcome::running(self.inner.call(request), ())
-            }
-            Err(err) => {
-                tracing::info!(reason = %err, "request refused by JWT auth");
-                Outcome::answered(error_response(StatusCode::UNAUTHORIZED, &err.to_string()))
-            }
-        }
     }
 }
 

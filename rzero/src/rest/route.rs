@@ -2,12 +2,16 @@
 //! timeout, a body limit and named middlewares shared by its routes.
 
 use super::jwt::JwtAuth;
-use super::middleware::{Middleware, UserMiddlewareLayer};
+use super::middleware::{ChainLayer, Middleware, Request, Response, UserMiddlewareLayer};
+use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
-use axum::routing::{MethodFilter, MethodRouter, on};
+use axum::routing::{MethodFilter, MethodRouter, on_service};
 use http::Method;
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service};
 
 /// Routes sharing one set of options, with the state `S` their handlers take.
 #[derive(Debug)]
@@ -28,12 +32,87 @@ pub(crate) struct GroupOptions {
 }
 
 /// One route, its handler already bound to the group's state.
-#[derive(Debug)]
 pub(crate) struct Route {
     pub(crate) method: Method,
     pub(crate) path: String,
+    /// Builds the method router around the handler once the server knows the route's stack.
     /// `None` when the method is one axum cannot route; adding the group reports it.
-    pub(crate) handler: Option<MethodRouter>,
+    pub(crate) build: Option<BuildRoute>,
+}
+
+impl std::fmt::Debug for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Route")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Deferred so that the handler's concrete service type meets the chain before anything is
+/// boxed: the route then costs one boxed service per request, as a bare axum route does.
+pub(crate) type BuildRoute = Box<dyn FnOnce(RouteStack) -> MethodRouter + Send>;
+
+/// What goes around a handler, outermost first: the chain of built-in stages, the group's
+/// middlewares, axum's body-limit setting.
+#[derive(Debug, Default)]
+pub(crate) struct RouteStack {
+    pub(crate) chain: Option<ChainLayer>,
+    pub(crate) middlewares: Vec<UserMiddlewareLayer>,
+    pub(crate) body_limit: Option<DefaultBodyLimit>,
+}
+
+impl RouteStack {
+    pub(crate) fn wrap<T>(self, filter: MethodFilter, handler: T) -> MethodRouter
+    where
+        T: Service<Request, Response = Response, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        T::Future: Send + 'static,
+    {
+        if self.middlewares.is_empty() && self.body_limit.is_none() {
+            return match self.chain {
+                Some(chain) => on_service(filter, chain.layer(handler)),
+                None => on_service(filter, handler),
+            };
+        }
+        let mut inner = BoxCloneSyncService::new(handler);
+        if let Some(limit) = self.body_limit {
+            inner = BoxCloneSyncService::new(limit.layer(inner));
+        }
+        for middleware in self.middlewares.iter().rev() {
+            inner = BoxCloneSyncService::new(middleware.layer(inner));
+        }
+        match self.chain {
+            Some(chain) => on_service(filter, chain.layer(inner)),
+            None => on_service(filter, inner),
+        }
+    }
+
+    /// The same stack as a plain service, for the router's fallback (every method).
+    pub(crate) fn into_service<T>(
+        self,
+        handler: T,
+    ) -> BoxCloneSyncService<Request, Response, Infallible>
+    where
+        T: Service<Request, Response = Response, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        T::Future: Send + 'static,
+    {
+        let mut inner = BoxCloneSyncService::new(handler);
+        for middleware in self.middlewares.iter().rev() {
+            inner = BoxCloneSyncService::new(middleware.layer(inner));
+        }
+        match self.chain {
+            Some(chain) => BoxCloneSyncService::new(chain.layer(inner)),
+            None => inner,
+        }
+    }
 }
 
 impl RouteGroup<()> {
@@ -96,14 +175,17 @@ impl<S: Clone + Send + Sync + 'static> RouteGroup<S> {
     where
         H: Handler<T, S>,
         T: 'static,
+        S: Sync,
     {
-        let handler = MethodFilter::try_from(method.clone())
-            .ok()
-            .map(|filter| on(filter, handler).with_state(self.state.clone()));
+        let state = self.state.clone();
+        let build = MethodFilter::try_from(method.clone()).ok().map(|filter| {
+            Box::new(move |stack: RouteStack| stack.wrap(filter, handler.with_state(state)))
+                as BuildRoute
+        });
         self.routes.push(Route {
             method,
             path: path.to_owned(),
-            handler,
+            build,
         });
         self
     }

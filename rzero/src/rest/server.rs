@@ -1,7 +1,7 @@
 //! The REST server: collects route groups, wraps every route in the middleware chain, serves
 //! it, and shuts down gracefully on SIGTERM or SIGINT.
 
-use super::chain::{RouteKey, Shared, wrap};
+use super::chain::{RouteKey, Shared, stack};
 use super::conf::RestConf;
 use super::response::error_response;
 use super::route::{GroupOptions, RouteGroup, axum_path, full_path};
@@ -9,7 +9,8 @@ use crate::conf::ConfError;
 use crate::devserver::{Health, OpsRoutes};
 use crate::load::{AdaptiveShedder, CpuUsage, SystemCpu};
 use axum::Router;
-use axum::routing::{MethodRouter, any};
+use axum::handler::Handler;
+use axum::routing::MethodRouter;
 use http::{Method, StatusCode};
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
@@ -92,7 +93,7 @@ impl Server {
     pub fn add_routes<S>(&mut self, group: RouteGroup<S>) -> Result<(), ServerError> {
         for route in &group.routes {
             let path = axum_path(&full_path(&group.options.prefix, &route.path));
-            if route.handler.is_none() {
+            if route.build.is_none() {
                 return Err(ServerError::InvalidRoute {
                     method: route.method.clone(),
                     path,
@@ -125,7 +126,7 @@ impl Server {
         let mut by_path: BTreeMap<String, MethodRouter> = BTreeMap::new();
         for (options, routes) in self.groups {
             for route in routes {
-                let Some(handler) = route.handler else {
+                let Some(build) = route.build else {
                     continue;
                 };
                 let path = axum_path(&full_path(&options.prefix, &route.path));
@@ -133,7 +134,7 @@ impl Server {
                     method: route.method.as_str(),
                     path: &path,
                 };
-                let wrapped = wrap(handler, &key, &options, &shared);
+                let wrapped = build(stack(&key, &options, &shared));
                 let merged = match by_path.remove(&path) {
                     Some(existing) => existing.merge(wrapped),
                     None => wrapped,
@@ -145,12 +146,14 @@ impl Server {
         for (path, handler) in by_path {
             router = router.route(&path, handler);
         }
-        let not_found = any(|| async { error_response(StatusCode::NOT_FOUND, "not found") });
+        let not_found =
+            (|| async { error_response(StatusCode::NOT_FOUND, "not found") }).with_state(());
         let key = RouteKey {
             method: "ANY",
             path: "unmatched",
         };
-        router.fallback_service(wrap(not_found, &key, &GroupOptions::default(), &shared))
+        let fallback = stack(&key, &GroupOptions::default(), &shared).into_service(not_found);
+        router.fallback_service(fallback)
     }
 
     /// Binds the service port (and the dev server / Prometheus ports when configured) and

@@ -1,90 +1,39 @@
 //! Gunzip: requests with `Content-Encoding: gzip` are decompressed on the fly (tower-http);
 //! an encoding we cannot decode is answered 415. It sits inside max bytes, so the limit
 //! applies to the bytes on the wire; the extractors' limit then applies to the inflated body.
-//! Requests without `Content-Encoding` (nearly all) bypass the decompressor and keep their body
-//! untouched, so they pay nothing for it.
+//! Requests without `Content-Encoding` (nearly all) never reach this code.
 
 use super::{Request, Response};
 use axum::body::Body;
-use futures_util::future::Either;
-use http::header::CONTENT_ENCODING;
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 use http_body_util::BodyExt;
 use http_body_util::LengthLimitError;
 use std::convert::Infallible;
-use std::task::{Context, Poll};
-use tower::layer::util::{Identity, Stack};
-use tower::util::{MapRequestLayer, MapResponseLayer};
-use tower::{Layer, Service, ServiceBuilder};
+use tower::{Service, ServiceBuilder, ServiceExt};
 use tower_http::BoxError;
-use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::decompression::{DecompressionBody, RequestDecompressionLayer};
 
-type BoxedResponse =
-    http::Response<tower_http::body::UnsyncBoxBody<bytes::Bytes, tower_http::BoxError>>;
-type DecompressedRequest = http::Request<tower_http::decompression::DecompressionBody<Body>>;
-
-/// tower-http's decompression, with the body types mapped back to axum's.
-type Inflate = Stack<
-    MapRequestLayer<fn(DecompressedRequest) -> Request>,
-    Stack<
-        RequestDecompressionLayer,
-        Stack<MapResponseLayer<fn(BoxedResponse) -> Response>, Identity>,
-    >,
->;
-
-fn inflate() -> Inflate {
-    ServiceBuilder::new()
-        .layer(MapResponseLayer::new(
-            (|r: BoxedResponse| r.map(Body::new)) as fn(BoxedResponse) -> Response,
-        ))
-        .layer(RequestDecompressionLayer::new().gzip(true))
-        .layer(MapRequestLayer::new(
-            (|r: DecompressedRequest| r.map(|body| Body::new(body.map_err(surface_length_limit))))
-                as fn(DecompressedRequest) -> Request,
-        ))
-        .into_inner()
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct GunzipLayer;
-
-impl<S> Layer<S> for GunzipLayer {
-    type Service = Gunzip<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        Gunzip { inner }
-    }
-}
-
-/// Holds only the plain service: the decompressing wrapper is built for the rare request
-/// that needs it, so the common path clones one service, not two.
-#[derive(Debug, Clone)]
-pub(crate) struct Gunzip<S> {
+/// Serves `request` through `inner` with its body inflated (tower-http's decompression, with
+/// the body types mapped back to axum's).
+pub(crate) fn inflate<S>(
     inner: S,
-}
-
-impl<S> Service<Request> for Gunzip<S>
+    request: Request,
+) -> BoxFuture<'static, Result<Response, Infallible>>
 where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone,
-    <Inflate as Layer<S>>::Service: Service<Request, Response = Response, Error = Infallible>,
+    S: Service<Request, Response = Response, Error = Infallible> + Send + 'static,
+    S::Future: Send,
 {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Either<S::Future, <<Inflate as Layer<S>>::Service as Service<Request>>::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        if request.headers().contains_key(CONTENT_ENCODING) {
-            // The clone takes the readiness `poll_ready` established; `inner` gets a fresh one.
-            let ready = self.inner.clone();
-            let ready = std::mem::replace(&mut self.inner, ready);
-            Either::Right(inflate().layer(ready).call(request))
-        } else {
-            Either::Left(self.inner.call(request))
-        }
-    }
+    let service = ServiceBuilder::new()
+        .map_response(|response: http::Response<_>| response.map(Body::new))
+        .layer(RequestDecompressionLayer::new().gzip(true))
+        .map_request(|request: http::Request<DecompressionBody<Body>>| {
+            request.map(|body| Body::new(body.map_err(surface_length_limit)))
+        })
+        .service(inner);
+    // A combinator, not an `async` block: the compiler cannot prove an async block holding
+    // this future `Send` (a higher-ranked lifetime in tower-http's error type trips it).
+    Box::pin(service.oneshot(request).map(|result| result))
 }
 
 /// Unwraps the error wrappers that decompression adds, so that a body cut off by the max bytes
