@@ -155,19 +155,8 @@ impl Direct {
     }
 }
 
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Digits are ASCII, so this never fails.
-    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
+fn push_u64(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 fn push_peer(out: &mut String, peer: Option<SocketAddr>) {

@@ -164,14 +164,15 @@ pub(super) fn push_timestamp(out: &mut String) {
         out.push_str(&cache.1);
     });
     let millis = since.subsec_millis();
-    let digits = [
-        b'.',
-        b'0' + (millis / 100) as u8,
-        b'0' + (millis / 10 % 10) as u8,
-        b'0' + (millis % 10) as u8,
-        b'Z',
-    ];
-    out.push_str(std::str::from_utf8(&digits).unwrap_or_default());
+    out.push('.');
+    if millis < 100 {
+        out.push('0');
+    }
+    if millis < 10 {
+        out.push('0');
+    }
+    out.push_str(itoa::Buffer::new().format(millis));
+    out.push('Z');
 }
 
 /// Writes `s` as a JSON string literal.

@@ -2,7 +2,10 @@ use rand::rngs::SmallRng;
 use rand::{RngCore, SeedableRng};
 use std::fmt;
 use std::future::Future;
-use tokio::task::futures::TaskLocalFuture;
+use pin_project_lite::pin_project;
+use std::cell::Cell;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// A 16-byte trace id, shown as 32 lower-case hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -164,26 +167,58 @@ impl TraceContext {
     /// The context of the work the caller is running in: set by the REST and RPC servers for
     /// each request, and by [`Self::scope`] for work of your own.
     pub fn current() -> Option<Self> {
-        CURRENT.try_with(|ctx| *ctx).ok()
+        CURRENT.with(Cell::get)
     }
 
     /// Runs `future` with `self` as [`Self::current`], e.g. a task spawned by a handler that
     /// should log under the request's trace: `tokio::spawn(ctx.child().scope(work))`.
-    pub fn scope<F: Future>(self, future: F) -> TaskLocalFuture<TraceContext, F> {
-        CURRENT.scope(self, future)
+    pub fn scope<F: Future>(self, future: F) -> Scoped<F> {
+        Scoped { ctx: self, future }
     }
 
-    /// Runs `f` with `self` as [`Self::current`].
+    /// Runs `f` with `self` as [`Self::current`], restoring the previous context afterwards
+    /// (also when `f` panics).
     pub fn sync_scope<R>(self, f: impl FnOnce() -> R) -> R {
-        CURRENT.sync_scope(self, f)
+        let _restore = Restore(CURRENT.with(|current| current.replace(Some(self))));
+        f()
     }
 }
 
-// A task-local rather than a `tracing` span: it costs a thread-local swap per poll, where a
-// span per request costs an allocation, a registry entry and formatting, and rzero only needs
-// the ids (for log lines and outgoing calls), not span timing.
-tokio::task_local! {
-    static CURRENT: TraceContext;
+// A thread-local swapped in around every poll, rather than a `tracing` span per request (an
+// allocation, a registry entry, formatting) or tokio's task-local (a `RefCell` and a move of
+// the whole future): the context is 41 bytes of `Copy` data, so a `Cell` is enough.
+thread_local! {
+    static CURRENT: Cell<Option<TraceContext>> = const { Cell::new(None) };
+}
+
+/// Puts the previous context back when a scope ends.
+struct Restore(Option<TraceContext>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.set(self.0));
+    }
+}
+
+pin_project! {
+    /// A future that runs with a trace context current; see [`TraceContext::scope`].
+    #[derive(Debug)]
+    pub struct Scoped<F> {
+        ctx: TraceContext,
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for Scoped<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let ctx = *this.ctx;
+        let future = this.future;
+        ctx.sync_scope(|| future.poll(cx))
+    }
 }
 
 /// `version-traceid-parentid-flags`, per W3C Trace Context level 1. Versions above 00 are read
@@ -265,6 +300,35 @@ mod tests {
         }
         // A future version may append fields.
         assert!(parse_traceparent(&format!("01{}-extra", &SAMPLE[2..])).is_some());
+    }
+
+    #[test]
+    fn scopes_nest_and_restore() {
+        assert_eq!(TraceContext::current(), None);
+        let outer = TraceContext::root(1.0);
+        let inner = outer.child();
+        outer.sync_scope(|| {
+            assert_eq!(TraceContext::current(), Some(outer));
+            inner.sync_scope(|| assert_eq!(TraceContext::current(), Some(inner)));
+            assert_eq!(TraceContext::current(), Some(outer));
+            let panicked = std::panic::catch_unwind(|| inner.sync_scope(|| panic!("boom")));
+            assert!(panicked.is_err());
+            assert_eq!(TraceContext::current(), Some(outer));
+        });
+        assert_eq!(TraceContext::current(), None);
+    }
+
+    #[tokio::test]
+    async fn a_scoped_future_sees_its_context_on_every_poll() {
+        let ctx = TraceContext::root(1.0);
+        let seen = ctx
+            .scope(async {
+                tokio::task::yield_now().await;
+                TraceContext::current()
+            })
+            .await;
+        assert_eq!(seen, Some(ctx));
+        assert_eq!(TraceContext::current(), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 mod context;
 
-pub use context::{SpanId, TraceContext, TraceId};
+pub use context::{Scoped, SpanId, TraceContext, TraceId};
 
 use serde::Deserialize;
 
