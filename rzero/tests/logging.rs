@@ -63,7 +63,7 @@ async fn every_line_of_a_request_names_its_trace_and_span() {
     assert!(in_request.iter().any(|l| l["content"] == "doing the work"));
     let access = in_request
         .iter()
-        .find(|l| l["path"] == "/work")
+        .find(|l| l["content"].as_str().unwrap().contains("GET /work"))
         .expect("the access line");
     let content = access["content"].as_str().unwrap();
     assert!(
@@ -71,7 +71,6 @@ async fn every_line_of_a_request_names_its_trace_and_span() {
         "{content}"
     );
     assert_eq!(access["status"], 200);
-    assert_eq!(access["method"], "GET");
     assert!(
         access["duration"].as_str().unwrap().ends_with("ms"),
         "{access}"
@@ -83,7 +82,7 @@ async fn every_line_of_a_request_names_its_trace_and_span() {
 
     let slow = lines
         .iter()
-        .find(|l| l["path"] == "/slow")
+        .find(|l| l["content"].as_str().unwrap().contains("GET /slow"))
         .expect("a line for the slow request");
     assert_eq!(slow["level"], "warn");
     assert!(

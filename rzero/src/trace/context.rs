@@ -1,9 +1,9 @@
+use pin_project_lite::pin_project;
 use rand::rngs::SmallRng;
 use rand::{RngCore, SeedableRng};
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
-use pin_project_lite::pin_project;
-use std::cell::Cell;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 

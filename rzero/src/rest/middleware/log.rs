@@ -5,7 +5,7 @@
 use super::Request;
 use crate::log::Access;
 use axum::extract::ConnectInfo;
-use http::{Method, StatusCode, Uri};
+use http::{Method, StatusCode};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,7 @@ impl LogStage {
     pub(crate) fn begin(&self, request: &Request) -> AccessLine {
         AccessLine {
             method: request.method().clone(),
-            uri: request.uri().clone(),
+            path: Path::new(request.uri().path()),
             peer: request
                 .extensions()
                 .get::<ConnectInfo<SocketAddr>>()
@@ -31,7 +31,7 @@ impl LogStage {
         crate::log::access(&Access {
             status: status.as_u16(),
             method: line.method.as_str(),
-            path: line.uri.path(),
+            path: line.path.as_str(),
             duration,
             peer: line.peer,
             slow: duration > self.slow_threshold,
@@ -42,6 +42,55 @@ impl LogStage {
 /// What the access line needs from the request, taken before the request is handed on.
 pub(crate) struct AccessLine {
     method: Method,
-    uri: Uri,
+    path: Path,
     peer: Option<SocketAddr>,
+}
+
+/// The request path, copied inline when short (nearly always): cheaper than keeping a
+/// reference-counted clone of the URI alive for the length of the request.
+enum Path {
+    Inline { bytes: [u8; 64], len: u8 },
+    Heap(String),
+}
+
+impl Path {
+    fn new(path: &str) -> Self {
+        if path.len() <= 64 {
+            let mut bytes = [0u8; 64];
+            bytes[..path.len()].copy_from_slice(path.as_bytes());
+            Path::Inline {
+                bytes,
+                len: path.len() as u8,
+            }
+        } else {
+            Path::Heap(path.to_owned())
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Copied from a `&str` on a char boundary (its end), so always valid UTF-8.
+            Path::Inline { bytes, len } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Path::Heap(path) => path,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Path;
+
+    #[test]
+    fn paths_survive_inline_and_on_the_heap() {
+        for path in [
+            "/",
+            "/hello",
+            &format!("/{}", "é".repeat(31)),
+            &"/x".repeat(40),
+        ] {
+            assert_eq!(Path::new(path).as_str(), path);
+        }
+    }
 }
