@@ -68,16 +68,18 @@ fn event(a: &Access<'_>, level: Level) {
     let peer = Peer(a.peer);
     let note = if a.slow { " - slow call" } else { "" };
     match level {
-        Level::WARN => {
-            tracing::warn!(target: "rzero::access", status, method, path, %duration, %peer,
-            "[HTTP] {status} - {method} {path} - {peer}{note}")
-        }
-        Level::ERROR => {
-            tracing::error!(target: "rzero::access", status, method, path, %duration, %peer,
-            "[HTTP] {status} - {method} {path} - {peer}{note}")
-        }
-        _ => tracing::info!(target: "rzero::access", status, method, path, %duration, %peer,
-            "[HTTP] {status} - {method} {path} - {peer}{note}"),
+        Level::WARN => tracing::warn!(
+            target: "rzero::access", status, %duration,
+            "[HTTP] {status} - {method} {path} - {peer}{note}"
+        ),
+        Level::ERROR => tracing::error!(
+            target: "rzero::access", status, %duration,
+            "[HTTP] {status} - {method} {path} - {peer}{note}"
+        ),
+        _ => tracing::info!(
+            target: "rzero::access", status, %duration,
+            "[HTTP] {status} - {method} {path} - {peer}{note}"
+        ),
     }
 }
 
