@@ -10,6 +10,8 @@ use clap_complete::Shell;
 use rzctl::api;
 use rzctl::diag::{Diagnostic, Diagnostics};
 
+mod commands;
+
 /// Generate axum, tonic and sqlx services from .api, .proto and SQL DDL files.
 #[derive(Debug, Parser)]
 #[command(name = "rzctl", version, about, long_about = None, propagate_version = true)]
@@ -23,6 +25,9 @@ enum Command {
     /// Work with .api files (go-zero's HTTP API description language).
     #[command(subcommand)]
     Api(ApiCommand),
+    /// Manage the templates generated files come from.
+    #[command(subcommand)]
+    Template(commands::template::TemplateCommand),
     /// Print a completion script for SHELL to standard output.
     Completion {
         /// The shell to complete for.
@@ -47,6 +52,14 @@ enum ApiCommand {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Generate or update the axum service crate of an .api file.
+    ///
+    /// Types, routes and handlers are rewritten; main, config, svc, logic and middleware
+    /// files are created once and then yours. A route that disappeared is reported and its
+    /// logic file kept.
+    Gen(commands::api_gen::GenArgs),
+    /// Create a hello service: an .api file and the crate generated from it.
+    New(commands::api_gen::NewArgs),
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +81,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Api(ApiCommand::Fmt(args)) => fmt(&args),
         Command::Api(ApiCommand::Validate { files }) => validate(&files),
+        Command::Api(ApiCommand::Gen(args)) => commands::api_gen::generate(&args),
+        Command::Api(ApiCommand::New(args)) => commands::api_gen::new(&args),
+        Command::Template(command) => commands::template::run(&command),
         Command::Completion { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "rzctl", &mut std::io::stdout());
             ExitCode::SUCCESS

@@ -16,6 +16,7 @@ pub mod lexer;
 pub mod model;
 pub mod parser;
 mod rescue;
+pub mod service;
 pub mod tag;
 
 use std::collections::HashMap;

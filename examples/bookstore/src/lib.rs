@@ -1,0 +1,27 @@
+//! bookstore: the HTTP service described by bookstore.api.
+//!
+//! Created by rzctl; this file is yours: declare your own modules here. rzctl rewrites
+//! `types.rs`, everything under `handler/`, and the `mod.rs` files of `logic/` and
+//! `middleware/`; the logic and middleware files themselves are yours.
+
+pub mod config;
+pub mod errors;
+pub mod handler;
+pub mod logic;
+pub mod middleware;
+pub mod shelf;
+pub mod svc;
+pub mod types;
+
+use std::sync::Arc;
+
+/// Any error while setting the service up.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The server with every route registered, ready to `start()` (or `bind()` in tests).
+pub fn server(config: config::Config) -> Result<rzero::rest::Server, BoxError> {
+    let svc = Arc::new(svc::ServiceContext::new(config)?);
+    let mut server = rzero::rest::Server::new(svc.config.rest.clone())?;
+    handler::routes::register(&mut server, svc)?;
+    Ok(server)
+}

@@ -1,0 +1,431 @@
+//! .api types to Rust structs: field types, serde attributes, and the binding table
+//! (`rzero::rest::bind::Bindable::FIELDS`) built from the tag options.
+
+use super::names::{pascal, snake};
+use crate::api::model::{ApiSpec, Builtin, Field, GoType, TagEntry};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One generated struct.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct StructCtx {
+    pub(crate) name: String,
+    pub(crate) docs: Vec<String>,
+    pub(crate) fields: Vec<FieldCtx>,
+    /// `rzero::rest::bind::Field` expressions, one per wire field (embedded types expanded).
+    pub(crate) bind: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct FieldCtx {
+    pub(crate) ident: String,
+    pub(crate) ty: String,
+    /// The contents of `#[serde(...)]`, empty for none.
+    pub(crate) serde: String,
+    pub(crate) docs: Vec<String>,
+}
+
+/// Where a field is read from and under which name.
+struct Wire<'a> {
+    source: &'static str,
+    entry: Option<&'a TagEntry>,
+    name: String,
+}
+
+/// The tag entry that decides a field's source: path, then form, then header, then json,
+/// as go-zero reads them; a field without any is a JSON field under its Go name.
+fn wire<'a>(field: &'a Field, go_name: &str) -> Wire<'a> {
+    let tag = field.tag.as_ref();
+    for (key, source) in [
+        ("path", "Path"),
+        ("form", "Form"),
+        ("header", "Header"),
+        ("json", "Json"),
+    ] {
+        if let Some(entry) = tag.and_then(|t| t.get(key)) {
+            return Wire {
+                source,
+                entry: Some(entry),
+                name: entry.name.clone(),
+            };
+        }
+    }
+    Wire {
+        source: "Json",
+        entry: None,
+        name: go_name.to_owned(),
+    }
+}
+
+/// Builds the structs of a spec.
+pub(crate) struct TypeMapper<'a> {
+    spec: &'a ApiSpec,
+    /// Every struct name and the struct names its fields refer to (for recursion checks).
+    refs: BTreeMap<String, BTreeSet<String>>,
+    pub(crate) structs: Vec<StructCtx>,
+    pub(crate) errors: Vec<String>,
+    pub(crate) uses_range: bool,
+}
+
+impl<'a> TypeMapper<'a> {
+    pub(crate) fn new(spec: &'a ApiSpec) -> Self {
+        Self {
+            spec,
+            refs: BTreeMap::new(),
+            structs: Vec::new(),
+            errors: Vec::new(),
+            uses_range: false,
+        }
+    }
+
+    /// Maps every type of the spec, in source order, anonymous structs right after their owner.
+    pub(crate) fn map_all(&mut self) {
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for def in &self.spec.types {
+            let rust = type_name(&def.name);
+            if let Some(other) = seen.insert(rust.clone(), def.name.clone()) {
+                self.errors.push(format!(
+                    "types `{other}` and `{}` both become the Rust type `{rust}`; rename one",
+                    def.name
+                ));
+            }
+        }
+        for def in &self.spec.types {
+            let name = type_name(&def.name);
+            let refs = collect_refs(&def.fields);
+            self.refs.insert(name, refs);
+        }
+        for def in &self.spec.types {
+            self.map_struct(&type_name(&def.name), &def.docs, &def.fields);
+        }
+    }
+
+    fn map_struct(&mut self, name: &str, docs: &[String], fields: &[Field]) {
+        let index = self.structs.len();
+        self.structs.push(StructCtx {
+            name: name.to_owned(),
+            docs: docs.to_vec(),
+            fields: Vec::new(),
+            bind: Vec::new(),
+        });
+        let mut out = Vec::new();
+        let mut idents = BTreeSet::new();
+        let mut wires = BTreeSet::new();
+        for field in fields {
+            let Some(go_name) = &field.name else {
+                if let Some(f) = self.embedded(name, field) {
+                    out.push(f);
+                }
+                continue;
+            };
+            let ident = snake(go_name);
+            if !idents.insert(ident.clone()) {
+                self.errors.push(format!(
+                    "type `{name}`: two fields become the Rust field `{ident}`"
+                ));
+                continue;
+            }
+            let wire = wire(field, go_name);
+            let skipped = wire.name == "-";
+            if !skipped && !wires.insert((wire.source, wire.name.clone())) {
+                self.errors.push(format!(
+                    "type `{name}`: two fields are named `{}` in the request/response; field names must be unique",
+                    wire.name
+                ));
+                continue;
+            }
+            let entry = wire.entry;
+            let is_pointer = matches!(field.ty, GoType::Pointer { .. });
+            let optional = is_pointer || entry.is_some_and(|e| e.optional || e.omitempty);
+            let base = self.rust_type(&field.ty, name, go_name);
+            let ty = if optional && !is_pointer {
+                format!("Option<{base}>")
+            } else {
+                base
+            };
+            let mut serde = Vec::new();
+            if skipped {
+                serde.push("skip".to_owned());
+            } else if wire.name != ident.trim_start_matches("r#") {
+                serde.push(format!("rename = {:?}", wire.name));
+            }
+            if optional && !skipped {
+                serde.push("default, skip_serializing_if = \"Option::is_none\"".to_owned());
+            }
+            let mut docs = field.docs.clone();
+            docs.extend(field.comment.clone());
+            out.push(FieldCtx {
+                ident,
+                ty,
+                serde: serde.join(", "),
+                docs,
+            });
+            if !skipped {
+                let expr = self.bind_expr(name, go_name, field, &wire, optional);
+                self.structs[index].bind.push(expr);
+            }
+        }
+        self.structs[index].fields = out;
+    }
+
+    /// An embedded `Base` or `*Base`: flattened in JSON, its fields bound as the outer type's.
+    fn embedded(&mut self, owner: &str, field: &Field) -> Option<FieldCtx> {
+        let (inner, pointer) = match &field.ty {
+            GoType::Pointer { elem } => (elem.as_ref(), true),
+            other => (other, false),
+        };
+        let GoType::Named { name } = inner else {
+            self.errors.push(format!(
+                "type `{owner}`: an embedded field must name a type, found `{}`",
+                field.ty.to_go()
+            ));
+            return None;
+        };
+        let rust = type_name(name);
+        let Some(def) = self.spec.find_type(name) else {
+            self.errors
+                .push(format!("type `{owner}` embeds unknown type `{name}`"));
+            return None;
+        };
+        let expanded = self.flattened_bind(&rust, def.fields.clone(), &mut BTreeSet::new());
+        if let Some(owner_struct) = self.structs.iter_mut().find(|s| s.name == owner) {
+            owner_struct.bind.extend(expanded);
+        }
+        Some(FieldCtx {
+            ident: snake(name),
+            ty: if pointer {
+                format!("Option<{rust}>")
+            } else {
+                rust
+            },
+            serde: "flatten".to_owned(),
+            docs: field.docs.clone(),
+        })
+    }
+
+    /// The binding entries of an embedded type, its own embedded types expanded too.
+    fn flattened_bind(
+        &mut self,
+        owner: &str,
+        fields: Vec<Field>,
+        seen: &mut BTreeSet<String>,
+    ) -> Vec<String> {
+        if !seen.insert(owner.to_owned()) {
+            self.errors.push(format!("type `{owner}` embeds itself"));
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for field in &fields {
+            match &field.name {
+                Some(go_name) => {
+                    let wire = wire(field, go_name);
+                    if wire.name == "-" {
+                        continue;
+                    }
+                    let optional = matches!(field.ty, GoType::Pointer { .. })
+                        || wire.entry.is_some_and(|e| e.optional || e.omitempty);
+                    out.push(self.bind_expr(owner, go_name, field, &wire, optional));
+                }
+                None => {
+                    let inner = match &field.ty {
+                        GoType::Pointer { elem } => elem.as_ref(),
+                        other => other,
+                    };
+                    if let GoType::Named { name } = inner
+                        && let Some(def) = self.spec.find_type(name)
+                    {
+                        out.extend(self.flattened_bind(&type_name(name), def.fields.clone(), seen));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn bind_expr(
+        &mut self,
+        owner: &str,
+        go_name: &str,
+        field: &Field,
+        wire: &Wire<'_>,
+        optional: bool,
+    ) -> String {
+        let (kind, nested) = self.kind(&field.ty, owner, go_name);
+        let mut expr = format!(
+            "Field::new({:?}, Source::{}, {kind})",
+            wire.name, wire.source
+        );
+        if optional {
+            expr.push_str(".optional()");
+        }
+        if let Some(entry) = wire.entry {
+            if let Some(default) = &entry.default {
+                expr.push_str(&format!(".default({default:?})"));
+            }
+            if !entry.options.is_empty() {
+                let options: Vec<String> = entry.options.iter().map(|o| format!("{o:?}")).collect();
+                expr.push_str(&format!(".options(&[{}])", options.join(", ")));
+            }
+            if let Some(range) = &entry.range {
+                self.uses_range = true;
+                let bound =
+                    |b: Option<f64>| b.map_or("None".to_owned(), |v| format!("Some({v:?})"));
+                expr.push_str(&format!(
+                    ".range(Range::new({}, {}, {}, {}))",
+                    bound(range.min),
+                    range.min_inclusive,
+                    bound(range.max),
+                    range.max_inclusive
+                ));
+            }
+        }
+        if let Some(nested) = nested
+            && !self.reaches(&nested, owner)
+        {
+            expr.push_str(&format!(".fields(<{nested} as Bindable>::FIELDS)"));
+        }
+        expr
+    }
+
+    /// Whether struct `from` refers (transitively) to `to`: a nested field table referring
+    /// back to its owner would be a cycle in constant evaluation.
+    fn reaches(&self, from: &str, to: &str) -> bool {
+        let mut stack = vec![from.to_owned()];
+        let mut seen = BTreeSet::new();
+        while let Some(current) = stack.pop() {
+            if current == to {
+                return true;
+            }
+            if seen.insert(current.clone())
+                && let Some(next) = self.refs.get(&current)
+            {
+                stack.extend(next.iter().cloned());
+            }
+        }
+        false
+    }
+
+    /// The `rzero::rest::bind::Kind` of a type, and the struct whose fields to check inside it.
+    fn kind(&mut self, ty: &GoType, owner: &str, field: &str) -> (String, Option<String>) {
+        match ty {
+            GoType::Builtin { name } => (builtin_kind(*name).to_owned(), None),
+            GoType::Named { name } => ("Kind::Object".to_owned(), Some(type_name(name))),
+            GoType::Struct { .. } => (
+                "Kind::Object".to_owned(),
+                Some(anonymous_name(owner, field)),
+            ),
+            GoType::Slice { elem } | GoType::Array { elem, .. } => {
+                let (inner, nested) = self.kind(elem, owner, field);
+                (format!("Kind::List(&{inner})"), nested)
+            }
+            GoType::Pointer { elem } => self.kind(elem, owner, field),
+            GoType::Map { .. } | GoType::Any => ("Kind::Any".to_owned(), None),
+        }
+    }
+
+    /// The Rust type of a Go type; anonymous structs become named structs.
+    pub(crate) fn rust_type(&mut self, ty: &GoType, owner: &str, field: &str) -> String {
+        match ty {
+            GoType::Builtin { name } => match builtin_type(*name) {
+                Some(t) => t.to_owned(),
+                None => {
+                    self.errors.push(format!(
+                        "type `{owner}`, field `{field}`: `{}` has no JSON form; use float64 or string",
+                        name.as_str()
+                    ));
+                    "f64".to_owned()
+                }
+            },
+            GoType::Named { name } => type_name(name),
+            GoType::Any => "serde_json::Value".to_owned(),
+            GoType::Slice { elem } | GoType::Array { elem, .. } => {
+                format!("Vec<{}>", self.rust_type(elem, owner, field))
+            }
+            GoType::Map { key, value } => {
+                let k = self.rust_type(key, owner, field);
+                let v = self.rust_type(value, owner, field);
+                format!("std::collections::HashMap<{k}, {v}>")
+            }
+            GoType::Pointer { elem } => format!("Option<{}>", self.rust_type(elem, owner, field)),
+            GoType::Struct { fields } => {
+                let name = anonymous_name(owner, field);
+                self.refs.insert(name.clone(), collect_refs(fields));
+                self.map_struct(&name, &[], fields);
+                name
+            }
+        }
+    }
+}
+
+/// The Rust name of a declared .api type.
+pub(crate) fn type_name(name: &str) -> String {
+    pascal(name)
+}
+
+/// `Product` + `Stock` -> `ProductStock`, for a struct declared inline in a field.
+fn anonymous_name(owner: &str, field: &str) -> String {
+    format!("{owner}{}", pascal(field))
+}
+
+fn collect_refs(fields: &[Field]) -> BTreeSet<String> {
+    fn walk(ty: &GoType, out: &mut BTreeSet<String>) {
+        match ty {
+            GoType::Named { name } => {
+                out.insert(type_name(name));
+            }
+            GoType::Slice { elem } | GoType::Array { elem, .. } | GoType::Pointer { elem } => {
+                walk(elem, out);
+            }
+            GoType::Map { key, value } => {
+                walk(key, out);
+                walk(value, out);
+            }
+            GoType::Struct { fields } => fields.iter().for_each(|f| walk(&f.ty, out)),
+            GoType::Builtin { .. } | GoType::Any => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    fields.iter().for_each(|f| walk(&f.ty, &mut out));
+    out
+}
+
+fn builtin_type(b: Builtin) -> Option<&'static str> {
+    Some(match b {
+        Builtin::Bool => "bool",
+        Builtin::Int | Builtin::Int64 => "i64",
+        Builtin::Int8 => "i8",
+        Builtin::Int16 => "i16",
+        Builtin::Int32 | Builtin::Rune => "i32",
+        Builtin::Uint | Builtin::Uint64 | Builtin::Uintptr => "u64",
+        Builtin::Uint8 | Builtin::Byte => "u8",
+        Builtin::Uint16 => "u16",
+        Builtin::Uint32 => "u32",
+        Builtin::Float32 => "f32",
+        Builtin::Float64 => "f64",
+        Builtin::String => "String",
+        Builtin::Complex64 | Builtin::Complex128 => return None,
+    })
+}
+
+fn builtin_kind(b: Builtin) -> &'static str {
+    match b {
+        Builtin::Bool => "Kind::Bool",
+        Builtin::Int
+        | Builtin::Int8
+        | Builtin::Int16
+        | Builtin::Int32
+        | Builtin::Int64
+        | Builtin::Rune => "Kind::Int",
+        Builtin::Uint
+        | Builtin::Uint8
+        | Builtin::Uint16
+        | Builtin::Uint32
+        | Builtin::Uint64
+        | Builtin::Uintptr
+        | Builtin::Byte => "Kind::Uint",
+        Builtin::Float32 | Builtin::Float64 | Builtin::Complex64 | Builtin::Complex128 => {
+            "Kind::Float"
+        }
+        Builtin::String => "Kind::String",
+    }
+}

@@ -1,0 +1,4 @@
+//! The generating subcommands of the CLI, kept out of `main.rs` so each stays small.
+
+pub mod api_gen;
+pub mod template;
