@@ -84,7 +84,7 @@ impl ModuleTree {
             let mut dir = root.to_owned();
             for module in path {
                 dirs.entry(dir.clone()).or_default().insert(module.clone());
-                dir = format!("{dir}/{module}");
+                dir = format!("{dir}/{}", module.trim_start_matches("r#"));
             }
         }
         Self { dirs }
@@ -220,7 +220,12 @@ impl ServiceCtx {
                 }
                 handler_paths.push(path.clone());
                 let module_path = path.join("::");
-                let file_path = path.join("/");
+                // `mod r#type;` lives in `type.rs`.
+                let file_path = path
+                    .iter()
+                    .map(|m| m.trim_start_matches("r#"))
+                    .collect::<Vec<_>>()
+                    .join("/");
                 let mut docs: Vec<String> = route.doc.iter().cloned().collect();
                 docs.extend(
                     route

@@ -338,12 +338,14 @@ impl<'a> TypeMapper<'a> {
             },
             GoType::Named { name } => type_name(name),
             GoType::Any => "serde_json::Value".to_owned(),
+            // Inside a container a Go pointer only means "by reference": the element itself
+            // is still required, so `[]*Node` is `Vec<Node>`, not `Vec<Option<Node>>`.
             GoType::Slice { elem } | GoType::Array { elem, .. } => {
-                format!("Vec<{}>", self.rust_type(elem, owner, field))
+                format!("Vec<{}>", self.rust_type(strip_pointer(elem), owner, field))
             }
             GoType::Map { key, value } => {
-                let k = self.rust_type(key, owner, field);
-                let v = self.rust_type(value, owner, field);
+                let k = self.rust_type(strip_pointer(key), owner, field);
+                let v = self.rust_type(strip_pointer(value), owner, field);
                 format!("std::collections::HashMap<{k}, {v}>")
             }
             GoType::Pointer { elem } => format!("Option<{}>", self.rust_type(elem, owner, field)),
@@ -354,6 +356,13 @@ impl<'a> TypeMapper<'a> {
                 name
             }
         }
+    }
+}
+
+fn strip_pointer(ty: &GoType) -> &GoType {
+    match ty {
+        GoType::Pointer { elem } => strip_pointer(elem),
+        other => other,
     }
 }
 

@@ -1,0 +1,258 @@
+//! `rzctl api gen` and `rzctl api new`: generated files (snapshots), determinism, the
+//! regeneration contract, `--check`, and template homes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
+
+use rzctl::api;
+use rzctl::api::service::{GenOptions, RzeroDep, plan};
+use rzctl::emit::templates::Templates;
+use rzctl::emit::writer::{Action, Mode, apply};
+use rzctl::emit::{FileKind, Output};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/gen").join(name)
+}
+
+fn options(package: &str) -> GenOptions {
+    GenOptions {
+        package: package.to_owned(),
+        api_file: format!("{package}.api"),
+        rzero: RzeroDep::Version("0.1.0".to_owned()),
+        hello: false,
+    }
+}
+
+fn generate(api: &Path, package: &str, root: &Path) -> Vec<Output> {
+    let spec = api::load(api).unwrap();
+    plan(&spec, &options(package), &Templates::load(None).unwrap(), root).unwrap()
+}
+
+fn render(outputs: &[Output]) -> String {
+    outputs
+        .iter()
+        .map(|o| {
+            let kind = match o.kind {
+                FileKind::Generated => "generated",
+                FileKind::Scaffold => "scaffold",
+            };
+            format!("===== {} ({kind})\n{}", o.path.display(), o.content)
+        })
+        .collect()
+}
+
+#[test]
+fn every_shape_maps_to_rust() {
+    let dir = tempfile::tempdir().unwrap();
+    let outputs = generate(&data("tricky.api"), "tricky", dir.path());
+    insta::assert_snapshot!("tricky_service", render(&outputs));
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = generate(&data("tricky.api"), "tricky", dir.path());
+    let second = generate(&data("tricky.api"), "tricky", dir.path());
+    assert_eq!(first, second);
+}
+
+#[test]
+fn unsupported_shapes_are_refused_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = dir.path().join("bad.api");
+    std::fs::write(
+        &api,
+        r#"syntax = "v1"
+type Req {
+	Z complex128 `json:"z"`
+}
+@server (
+	sse: true
+)
+service bad-api {
+	@handler go
+	post /go (Req) returns (Req)
+}
+"#,
+    )
+    .unwrap();
+    let spec = api::load(&api).unwrap();
+    let err = plan(&spec, &options("bad"), &Templates::load(None).unwrap(), dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`complex128` has no JSON form"), "{err}");
+    assert!(err.contains("`sse: true` is not supported"), "{err}");
+}
+
+const V1: &str = r#"syntax = "v1"
+type Req {
+	Name string `json:"name"`
+}
+type Resp {
+	Greeting string `json:"greeting"`
+}
+service greet-api {
+	@handler hello
+	post /hello (Req) returns (Resp)
+	@handler bye
+	post /bye (Req) returns (Resp)
+}
+"#;
+
+const V2: &str = r#"syntax = "v1"
+type Req {
+	Name string `json:"name"`
+	Lang string `json:"lang,optional"`
+}
+type Resp {
+	Greeting string `json:"greeting"`
+}
+service greet-api {
+	@handler hello
+	post /hello (Req) returns (Resp)
+	@handler welcome
+	post /welcome (Req) returns (Resp)
+}
+"#;
+
+fn gen_into(dir: &Path, api_text: &str, mode: Mode) -> rzctl::emit::writer::Report {
+    let api = dir.join("greet.api");
+    std::fs::write(&api, api_text).unwrap();
+    let outputs = generate(&api, "greet", dir);
+    apply(dir, &outputs, mode, rzctl::api::service::WATCHED).unwrap()
+}
+
+#[test]
+fn regeneration_keeps_the_users_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let first = gen_into(root, V1, Mode::Write);
+    assert!(first.changes.iter().all(|c| c.action == Action::Create));
+    let hello = root.join("src/logic/hello.rs");
+    let mine = std::fs::read_to_string(&hello).unwrap().replace("not written yet", "mine now");
+    std::fs::write(&hello, &mine).unwrap();
+    std::fs::write(root.join("src/config.rs"), "// my config\n").unwrap();
+
+    // The second version adds a route, changes a type and removes a route.
+    let check = gen_into(root, V2, Mode::Check);
+    assert!(check.is_stale());
+    let second = gen_into(root, V2, Mode::Write);
+    let action = |path: &str| {
+        second
+            .changes
+            .iter()
+            .find(|c| c.path == Path::new(path))
+            .map(|c| c.action)
+    };
+    assert_eq!(action("src/logic/welcome.rs"), Some(Action::Create));
+    assert_eq!(action("src/handler/welcome.rs"), Some(Action::Create));
+    assert_eq!(action("src/types.rs"), Some(Action::Update));
+    assert_eq!(action("src/logic/hello.rs"), Some(Action::Kept));
+    assert_eq!(action("src/config.rs"), Some(Action::Kept));
+    assert_eq!(action("src/handler/bye.rs"), Some(Action::Remove));
+    assert_eq!(second.orphans, vec![PathBuf::from("src/logic/bye.rs")]);
+    assert!(second.to_string().contains("orphan src/logic/bye.rs"));
+
+    assert_eq!(std::fs::read_to_string(&hello).unwrap(), mine);
+    assert_eq!(std::fs::read_to_string(root.join("src/config.rs")).unwrap(), "// my config\n");
+    assert!(root.join("src/logic/bye.rs").exists(), "a removed route's logic is kept");
+    assert!(!root.join("src/handler/bye.rs").exists(), "its generated handler goes");
+    let types = std::fs::read_to_string(root.join("src/types.rs")).unwrap();
+    assert!(types.contains("pub lang: Option<String>"), "{types}");
+    let logic_mod = std::fs::read_to_string(root.join("src/logic/mod.rs")).unwrap();
+    assert!(logic_mod.contains("pub mod welcome;") && !logic_mod.contains("pub mod bye;"));
+
+    // Once written, the tree is current.
+    assert!(!gen_into(root, V2, Mode::Check).is_stale());
+}
+
+fn rzctl(args: &[&str], home: Option<&Path>) -> (i32, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rzctl"));
+    command.args(args).env_remove("RZCTL_HOME").env_remove("RZERO_PATH");
+    if let Some(home) = home {
+        command.env("RZCTL_HOME", home);
+    }
+    let out = command.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_exits_non_zero_on_drift_and_dry_run_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let api = root.join("greet.api");
+    std::fs::write(&api, V1).unwrap();
+    let (api, out) = (api.to_str().unwrap(), root.join("svc"));
+    let out = out.to_str().unwrap();
+    let (code, stdout, _) = rzctl(&["api", "gen", "--api", api, "--dir", out, "--dry-run"], None);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("create src/types.rs"), "{stdout}");
+    assert!(!root.join("svc").exists(), "a dry run writes nothing");
+    let (code, _, stderr) = rzctl(&["api", "gen", "--api", api, "--dir", out, "--check"], None);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("run `rzctl api gen` again"), "{stderr}");
+    assert_eq!(rzctl(&["api", "gen", "--api", api, "--dir", out], None).0, 0);
+    assert_eq!(rzctl(&["api", "gen", "--api", api, "--dir", out, "--check"], None).0, 0);
+    let cargo = std::fs::read_to_string(root.join("svc/Cargo.toml")).unwrap();
+    assert!(cargo.contains(&format!("rzero = \"{}\"", env!("CARGO_PKG_VERSION"))), "{cargo}");
+}
+
+#[test]
+fn a_bad_api_file_is_reported_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = dir.path().join("broken.api");
+    std::fs::write(&api, "syntax = \"v1\"\ntype X {\n  A int `json:\"a\"\n}\n").unwrap();
+    let (code, _, stderr) = rzctl(&["api", "gen", "--api", api.to_str().unwrap(), "--dir", dir.path().to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("broken.api:3:"), "{stderr}");
+}
+
+#[test]
+fn api_new_writes_a_hello_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("greet");
+    let (code, stdout, stderr) = rzctl(&["api", "new", "greet", "--dir", target.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("create src/main.rs"), "{stdout}");
+    let api = std::fs::read_to_string(target.join("greet.api")).unwrap();
+    assert!(api.contains("get /hello/:name (HelloReq) returns (HelloResp)"), "{api}");
+    let logic = std::fs::read_to_string(target.join("src/logic/hello.rs")).unwrap();
+    assert!(logic.contains("format!(\"hello, {}\", req.name)"), "{logic}");
+    // The .api file it wrote is already in canonical form.
+    assert_eq!(rzctl(&["api", "fmt", "--check", target.join("greet.api").to_str().unwrap()], None).0, 0);
+}
+
+#[test]
+fn a_template_home_overrides_and_diffs() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let (code, stdout, _) = rzctl(&["template", "init", "--home", home.to_str().unwrap()], None);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("create"), "{stdout}");
+    let (_, same, _) = rzctl(&["template", "diff"], Some(&home));
+    assert!(same.contains("are the built-in ones"), "{same}");
+
+    let handler = home.join("api/handler.rs.tera");
+    let text = std::fs::read_to_string(&handler).unwrap();
+    std::fs::write(&handler, text.replace("/// Binds the request", "/// Our house style.\n/// Binds the request")).unwrap();
+    let (_, diff, _) = rzctl(&["template", "diff"], Some(&home));
+    assert!(diff.contains("+/// Our house style."), "{diff}");
+
+    let api = dir.path().join("greet.api");
+    std::fs::write(&api, V1).unwrap();
+    let out = dir.path().join("svc");
+    let (code, stdout, stderr) = rzctl(&["api", "gen", "--api", api.to_str().unwrap(), "--dir", out.to_str().unwrap()], Some(&home));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("template api/handler.rs.tera from the template home"), "{stdout}");
+    let generated = std::fs::read_to_string(out.join("src/handler/hello.rs")).unwrap();
+    assert!(generated.contains("/// Our house style."), "{generated}");
+    // Kept copies are not overwritten without --force.
+    let (_, again, _) = rzctl(&["template", "init", "--home", home.to_str().unwrap()], None);
+    assert!(again.contains("keep"), "{again}");
+    assert!(std::fs::read_to_string(&handler).unwrap().contains("Our house style"));
+}
