@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/gen").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/gen")
+        .join(name)
 }
 
 fn options(package: &str) -> GenOptions {
@@ -26,7 +28,13 @@ fn options(package: &str) -> GenOptions {
 
 fn generate(api: &Path, package: &str, root: &Path) -> Vec<Output> {
     let spec = api::load(api).unwrap();
-    plan(&spec, &options(package), &Templates::load(None).unwrap(), root).unwrap()
+    plan(
+        &spec,
+        &options(package),
+        &Templates::load(None).unwrap(),
+        root,
+    )
+    .unwrap()
 }
 
 fn render(outputs: &[Output]) -> String {
@@ -78,9 +86,14 @@ service bad-api {
     )
     .unwrap();
     let spec = api::load(&api).unwrap();
-    let err = plan(&spec, &options("bad"), &Templates::load(None).unwrap(), dir.path())
-        .unwrap_err()
-        .to_string();
+    let err = plan(
+        &spec,
+        &options("bad"),
+        &Templates::load(None).unwrap(),
+        dir.path(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("`complex128` has no JSON form"), "{err}");
     assert!(err.contains("`sse: true` is not supported"), "{err}");
 }
@@ -130,7 +143,9 @@ fn regeneration_keeps_the_users_code() {
     let first = gen_into(root, V1, Mode::Write);
     assert!(first.changes.iter().all(|c| c.action == Action::Create));
     let hello = root.join("src/logic/hello.rs");
-    let mine = std::fs::read_to_string(&hello).unwrap().replace("not written yet", "mine now");
+    let mine = std::fs::read_to_string(&hello)
+        .unwrap()
+        .replace("not written yet", "mine now");
     std::fs::write(&hello, &mine).unwrap();
     std::fs::write(root.join("src/config.rs"), "// my config\n").unwrap();
 
@@ -155,9 +170,18 @@ fn regeneration_keeps_the_users_code() {
     assert!(second.to_string().contains("orphan src/logic/bye.rs"));
 
     assert_eq!(std::fs::read_to_string(&hello).unwrap(), mine);
-    assert_eq!(std::fs::read_to_string(root.join("src/config.rs")).unwrap(), "// my config\n");
-    assert!(root.join("src/logic/bye.rs").exists(), "a removed route's logic is kept");
-    assert!(!root.join("src/handler/bye.rs").exists(), "its generated handler goes");
+    assert_eq!(
+        std::fs::read_to_string(root.join("src/config.rs")).unwrap(),
+        "// my config\n"
+    );
+    assert!(
+        root.join("src/logic/bye.rs").exists(),
+        "a removed route's logic is kept"
+    );
+    assert!(
+        !root.join("src/handler/bye.rs").exists(),
+        "its generated handler goes"
+    );
     let types = std::fs::read_to_string(root.join("src/types.rs")).unwrap();
     assert!(types.contains("pub lang: Option<String>"), "{types}");
     let logic_mod = std::fs::read_to_string(root.join("src/logic/mod.rs")).unwrap();
@@ -169,7 +193,10 @@ fn regeneration_keeps_the_users_code() {
 
 fn rzctl(args: &[&str], home: Option<&Path>) -> (i32, String, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rzctl"));
-    command.args(args).env_remove("RZCTL_HOME").env_remove("RZERO_PATH");
+    command
+        .args(args)
+        .env_remove("RZCTL_HOME")
+        .env_remove("RZERO_PATH");
     if let Some(home) = home {
         command.env("RZCTL_HOME", home);
     }
@@ -189,17 +216,29 @@ fn check_exits_non_zero_on_drift_and_dry_run_writes_nothing() {
     std::fs::write(&api, V1).unwrap();
     let (api, out) = (api.to_str().unwrap(), root.join("svc"));
     let out = out.to_str().unwrap();
-    let (code, stdout, _) = rzctl(&["api", "gen", "--api", api, "--dir", out, "--dry-run"], None);
+    let (code, stdout, _) = rzctl(
+        &["api", "gen", "--api", api, "--dir", out, "--dry-run"],
+        None,
+    );
     assert_eq!(code, 0);
     assert!(stdout.contains("create src/types.rs"), "{stdout}");
     assert!(!root.join("svc").exists(), "a dry run writes nothing");
     let (code, _, stderr) = rzctl(&["api", "gen", "--api", api, "--dir", out, "--check"], None);
     assert_eq!(code, 1);
     assert!(stderr.contains("run `rzctl api gen` again"), "{stderr}");
-    assert_eq!(rzctl(&["api", "gen", "--api", api, "--dir", out], None).0, 0);
-    assert_eq!(rzctl(&["api", "gen", "--api", api, "--dir", out, "--check"], None).0, 0);
+    assert_eq!(
+        rzctl(&["api", "gen", "--api", api, "--dir", out], None).0,
+        0
+    );
+    assert_eq!(
+        rzctl(&["api", "gen", "--api", api, "--dir", out, "--check"], None).0,
+        0
+    );
     let cargo = std::fs::read_to_string(root.join("svc/Cargo.toml")).unwrap();
-    assert!(cargo.contains(&format!("rzero = \"{}\"", env!("CARGO_PKG_VERSION"))), "{cargo}");
+    assert!(
+        cargo.contains(&format!("rzero = \"{}\"", env!("CARGO_PKG_VERSION"))),
+        "{cargo}"
+    );
 }
 
 #[test]
@@ -207,7 +246,17 @@ fn a_bad_api_file_is_reported_with_its_position() {
     let dir = tempfile::tempdir().unwrap();
     let api = dir.path().join("broken.api");
     std::fs::write(&api, "syntax = \"v1\"\ntype X {\n  A int `json:\"a\"\n}\n").unwrap();
-    let (code, _, stderr) = rzctl(&["api", "gen", "--api", api.to_str().unwrap(), "--dir", dir.path().to_str().unwrap()], None);
+    let (code, _, stderr) = rzctl(
+        &[
+            "api",
+            "gen",
+            "--api",
+            api.to_str().unwrap(),
+            "--dir",
+            dir.path().to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(code, 1);
     assert!(stderr.contains("broken.api:3:"), "{stderr}");
 }
@@ -216,22 +265,46 @@ fn a_bad_api_file_is_reported_with_its_position() {
 fn api_new_writes_a_hello_service() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("greet");
-    let (code, stdout, stderr) = rzctl(&["api", "new", "greet", "--dir", target.to_str().unwrap()], None);
+    let (code, stdout, stderr) = rzctl(
+        &["api", "new", "greet", "--dir", target.to_str().unwrap()],
+        None,
+    );
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("create src/main.rs"), "{stdout}");
     let api = std::fs::read_to_string(target.join("greet.api")).unwrap();
-    assert!(api.contains("get /hello/:name (HelloReq) returns (HelloResp)"), "{api}");
+    assert!(
+        api.contains("get /hello/:name (HelloReq) returns (HelloResp)"),
+        "{api}"
+    );
     let logic = std::fs::read_to_string(target.join("src/logic/hello.rs")).unwrap();
-    assert!(logic.contains("format!(\"hello, {}\", req.name)"), "{logic}");
+    assert!(
+        logic.contains("format!(\"hello, {}\", req.name)"),
+        "{logic}"
+    );
     // The .api file it wrote is already in canonical form.
-    assert_eq!(rzctl(&["api", "fmt", "--check", target.join("greet.api").to_str().unwrap()], None).0, 0);
+    assert_eq!(
+        rzctl(
+            &[
+                "api",
+                "fmt",
+                "--check",
+                target.join("greet.api").to_str().unwrap()
+            ],
+            None
+        )
+        .0,
+        0
+    );
 }
 
 #[test]
 fn a_template_home_overrides_and_diffs() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
-    let (code, stdout, _) = rzctl(&["template", "init", "--home", home.to_str().unwrap()], None);
+    let (code, stdout, _) = rzctl(
+        &["template", "init", "--home", home.to_str().unwrap()],
+        None,
+    );
     assert_eq!(code, 0);
     assert!(stdout.contains("create"), "{stdout}");
     let (_, same, _) = rzctl(&["template", "diff"], Some(&home));
@@ -239,20 +312,47 @@ fn a_template_home_overrides_and_diffs() {
 
     let handler = home.join("api/handler.rs.tera");
     let text = std::fs::read_to_string(&handler).unwrap();
-    std::fs::write(&handler, text.replace("/// Binds the request", "/// Our house style.\n/// Binds the request")).unwrap();
+    std::fs::write(
+        &handler,
+        text.replace(
+            "/// Binds the request",
+            "/// Our house style.\n/// Binds the request",
+        ),
+    )
+    .unwrap();
     let (_, diff, _) = rzctl(&["template", "diff"], Some(&home));
     assert!(diff.contains("+/// Our house style."), "{diff}");
 
     let api = dir.path().join("greet.api");
     std::fs::write(&api, V1).unwrap();
     let out = dir.path().join("svc");
-    let (code, stdout, stderr) = rzctl(&["api", "gen", "--api", api.to_str().unwrap(), "--dir", out.to_str().unwrap()], Some(&home));
+    let (code, stdout, stderr) = rzctl(
+        &[
+            "api",
+            "gen",
+            "--api",
+            api.to_str().unwrap(),
+            "--dir",
+            out.to_str().unwrap(),
+        ],
+        Some(&home),
+    );
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("template api/handler.rs.tera from the template home"), "{stdout}");
+    assert!(
+        stdout.contains("template api/handler.rs.tera from the template home"),
+        "{stdout}"
+    );
     let generated = std::fs::read_to_string(out.join("src/handler/hello.rs")).unwrap();
     assert!(generated.contains("/// Our house style."), "{generated}");
     // Kept copies are not overwritten without --force.
-    let (_, again, _) = rzctl(&["template", "init", "--home", home.to_str().unwrap()], None);
+    let (_, again, _) = rzctl(
+        &["template", "init", "--home", home.to_str().unwrap()],
+        None,
+    );
     assert!(again.contains("keep"), "{again}");
-    assert!(std::fs::read_to_string(&handler).unwrap().contains("Our house style"));
+    assert!(
+        std::fs::read_to_string(&handler)
+            .unwrap()
+            .contains("Our house style")
+    );
 }
