@@ -236,7 +236,10 @@ fn check_exits_non_zero_on_drift_and_dry_run_writes_nothing() {
     );
     let cargo = std::fs::read_to_string(root.join("svc/Cargo.toml")).unwrap();
     assert!(
-        cargo.contains(&format!("rzero = \"{}\"", env!("CARGO_PKG_VERSION"))),
+        cargo.contains(&format!(
+            "rzero = {{ version = \"{}\", default-features = false",
+            env!("CARGO_PKG_VERSION")
+        )),
         "{cargo}"
     );
 }

@@ -11,10 +11,18 @@
 //! | [`collection`] | the rolling window both of those count in |
 //! | [`rest`] | the HTTP server and its middleware chain, binding, JWT, the response envelope |
 //! | [`devserver`] | health and metrics listeners |
+//! | [`syncx`] | single flight |
+//! | `cache` | the cache in front of the database: Redis or in-process, with go-zero's protections |
+//! | `db` | MySQL/MariaDB or SQLite pools behind one type |
+//! | `sqlc` | cached SQL access for generated models |
 
 pub mod breaker;
+#[cfg(feature = "cache")]
+pub mod cache;
 pub mod collection;
 pub mod conf;
+#[cfg(feature = "sqlc")]
+pub mod db;
 #[cfg(feature = "rest")]
 pub mod devserver;
 pub mod load;
@@ -22,5 +30,8 @@ pub mod log;
 pub mod metrics;
 #[cfg(feature = "rest")]
 pub mod rest;
+#[cfg(feature = "sqlc")]
+pub mod sqlc;
+pub mod syncx;
 mod timex;
 pub mod trace;

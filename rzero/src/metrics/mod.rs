@@ -1,8 +1,12 @@
 //! Prometheus metrics. Every rzero component registers into one process-wide registry, which
 //! the dev server (or the Prometheus listener) renders at `/metrics`.
 
+#[cfg(feature = "cache")]
+mod cache;
 mod http;
 
+#[cfg(feature = "cache")]
+pub(crate) use cache::CacheMetrics;
 pub(crate) use http::HttpMetrics;
 
 use prometheus::{Encoder, Registry, TextEncoder};

@@ -18,10 +18,11 @@ pub enum RzeroDep {
 }
 
 impl RzeroDep {
+    /// The `version = ...` or `path = ...` part of the dependency's inline table.
     fn toml(&self) -> String {
         match self {
-            RzeroDep::Version(v) => format!("{v:?}"),
-            RzeroDep::Path(p) => format!("{{ path = {p:?} }}"),
+            RzeroDep::Version(v) => format!("version = {v:?}"),
+            RzeroDep::Path(p) => format!("path = {p:?}"),
         }
     }
 }

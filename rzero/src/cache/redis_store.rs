@@ -1,0 +1,110 @@
+use super::store::{CacheError, CacheStore};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use redis::AsyncCommands;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::time::Duration;
+
+/// The Redis store of the distributed mode. One multiplexed connection that reconnects by
+/// itself; every call is bounded by the configured timeout so that a dead Redis makes reads
+/// fail fast rather than hang.
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    timeout: Duration,
+    address: String,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unavailable(err: impl std::fmt::Display) -> CacheError {
+    CacheError::Unavailable(err.to_string())
+}
+
+impl RedisStore {
+    /// Connects to `url` (`redis://host:port[/db]`).
+    pub async fn connect(url: &str, timeout: Duration) -> Result<Self, CacheError> {
+        let client = redis::Client::open(url).map_err(|e| unavailable(format!("{url}: {e}")))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(1);
+        let connection = tokio::time::timeout(
+            timeout * 4,
+            ConnectionManager::new_with_config(client, config),
+        )
+        .await
+        .map_err(|_| unavailable(format!("{url}: connecting timed out")))?
+        .map_err(|e| unavailable(format!("{url}: {e}")))?;
+        Ok(Self {
+            connection,
+            timeout,
+            address: url.to_owned(),
+        })
+    }
+
+    async fn bounded<T>(
+        &self,
+        call: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, CacheError> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result.map_err(unavailable),
+            Err(_) => Err(unavailable(format!(
+                "{}: no answer within {:?}",
+                self.address, self.timeout
+            ))),
+        }
+    }
+}
+
+impl CacheStore for RedisStore {
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, CacheError>> {
+        async move {
+            let mut connection = self.connection.clone();
+            self.bounded(connection.get::<_, Option<String>>(key)).await
+        }
+        .boxed()
+    }
+
+    fn set<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), CacheError>> {
+        async move {
+            let mut connection = self.connection.clone();
+            let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+            self.bounded(connection.pset_ex::<_, _, ()>(key, value, millis))
+                .await
+        }
+        .boxed()
+    }
+
+    fn del<'a>(&'a self, keys: &'a [String]) -> BoxFuture<'a, Result<(), CacheError>> {
+        async move {
+            if keys.is_empty() {
+                return Ok(());
+            }
+            let mut connection = self.connection.clone();
+            self.bounded(connection.del::<_, ()>(keys)).await
+        }
+        .boxed()
+    }
+
+    fn ttl<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Duration>, CacheError>> {
+        async move {
+            let mut connection = self.connection.clone();
+            let millis: i64 = self.bounded(connection.pttl(key)).await?;
+            // -2: no such key; -1: no expiry (never set by this cache).
+            Ok(u64::try_from(millis).ok().map(Duration::from_millis))
+        }
+        .boxed()
+    }
+}
