@@ -106,17 +106,18 @@ impl CachedConn {
     /// the row itself), `row_key` names the row's own entry, `query` finds the row by the index.
     /// On a miss both entries are filled from one query; on a hit the row comes from its own
     /// entry, read through `query_row` with `by_primary`.
-    pub async fn query_row_index<T, K, F, Fut, G, GFut>(
+    pub async fn query_row_index<T, K, RK, F, Fut, G, GFut>(
         &self,
         index_key: String,
         primary_of: fn(&T) -> K,
-        row_key: fn(&K) -> String,
+        row_key: RK,
         query: F,
         by_primary: G,
     ) -> Result<Option<T>, SqlcError>
     where
         T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
         K: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+        RK: Fn(&K) -> String + Send + Sync + 'static,
         F: FnOnce(Db) -> Fut + Send + 'static,
         Fut: Future<Output = Result<Option<T>, sqlx::Error>> + Send + 'static,
         G: FnOnce(Db, K) -> GFut + Send + 'static,
@@ -130,6 +131,8 @@ impl CachedConn {
         let found: Arc<parking_lot::Mutex<Option<T>>> = Arc::default();
         let found_in_flight = found.clone();
         let row_cache = cache.clone();
+        let row_key = Arc::new(row_key);
+        let row_key_in_flight = row_key.clone();
         let primary: Option<K> = cache
             .take_for(
                 &index_key,
@@ -140,7 +143,7 @@ impl CachedConn {
                         return Ok::<_, sqlx::Error>(None);
                     };
                     let primary = primary_of(&row);
-                    if let Err(err) = row_cache.set(&row_key(&primary), &row).await {
+                    if let Err(err) = row_cache.set(&row_key_in_flight(&primary), &row).await {
                         tracing::warn!(%err, "cannot cache a row found by index");
                     }
                     *found_in_flight.lock() = Some(row);
