@@ -220,7 +220,11 @@ fn ts(api_file: &Path, dir: &Path) -> ExitCode {
         report(&Diagnostic::bare(format!("cannot create `{}`: {e}", dir.display())).into());
         return ExitCode::FAILURE;
     }
-    for file in api::ts::render(&spec) {
+    let client = api::ts::render(&spec);
+    for warning in &client.warnings {
+        eprintln!("warning: {warning}");
+    }
+    for file in client.files {
         let path = dir.join(file.name);
         if let Err(e) = std::fs::write(&path, &file.contents) {
             report(&Diagnostic::bare(format!("cannot write `{}`: {e}", path.display())).into());

@@ -204,7 +204,7 @@ fn ts_writes_the_client_files_into_a_new_folder() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let spec = rzctl::api::load(data_dir().join("valid").join("bookstore.api")).unwrap();
-    for file in rzctl::api::ts::render(&spec) {
+    for file in rzctl::api::ts::render(&spec).files {
         let written = std::fs::read_to_string(target.join(file.name)).unwrap();
         assert_eq!(written, file.contents, "{}", file.name);
     }

@@ -35,18 +35,21 @@ fn file<'a>(files: &'a [GeneratedFile], name: &str) -> &'a str {
 fn snapshot_of_types_ts() {
     insta::assert_snapshot!(
         "ts_bookstore_types",
-        file(&render(&bookstore()), "types.ts")
+        file(&render(&bookstore()).files, "types.ts")
     );
 }
 
 #[test]
 fn snapshot_of_api_ts() {
-    insta::assert_snapshot!("ts_bookstore_api", file(&render(&bookstore()), "api.ts"));
+    insta::assert_snapshot!(
+        "ts_bookstore_api",
+        file(&render(&bookstore()).files, "api.ts")
+    );
 }
 
 #[test]
 fn three_files_marked_generated_and_the_runtime_verbatim() {
-    let files = render(&bookstore());
+    let files = render(&bookstore()).files;
     let names: Vec<&str> = files.iter().map(|f| f.name).collect();
     assert_eq!(names, ["types.ts", "client.ts", "api.ts"]);
     for f in &files {
@@ -66,13 +69,13 @@ fn three_files_marked_generated_and_the_runtime_verbatim() {
 
 #[test]
 fn output_is_deterministic() {
-    assert_eq!(render(&bookstore()), render(&bookstore()));
+    assert_eq!(render(&bookstore()).files, render(&bookstore()).files);
 }
 
 #[test]
 fn one_exported_function_per_route_and_one_interface_per_type() {
     let spec = bookstore();
-    let files = render(&spec);
+    let files = render(&spec).files;
     let api_ts = file(&files, "api.ts");
     let names = route_names(&spec);
     let mut count = 0;
@@ -101,7 +104,7 @@ fn one_exported_function_per_route_and_one_interface_per_type() {
 
 #[test]
 fn fields_map_to_typescript_types() {
-    let files = render(&bookstore());
+    let files = render(&bookstore()).files;
     let types_ts = file(&files, "types.ts");
     for line in [
         "  authors: Author[];",
@@ -127,7 +130,7 @@ fn fields_map_to_typescript_types() {
 
 #[test]
 fn requests_are_split_by_source() {
-    let files = render(&bookstore());
+    let files = render(&bookstore()).files;
     let api_ts = file(&files, "api.ts");
     for line in [
         "path: `/api/v1/books/${$rt.segment(req.id)}`,",
@@ -156,7 +159,7 @@ fn names_that_collide_or_are_reserved_are_changed() {
                type Record {\n\tM map[string]int `json:\"m\"`\n}\n\n\
                @server (\n\tgroup: a\n)\nservice s {\n\t@handler List\n\tget /a returns (number)\n\n\t@handler Delete\n\tdelete /a\n}\n\n\
                @server (\n\tgroup: b\n)\nservice s {\n\t@handler List\n\tget /b returns (Record)\n}\n";
-    let files = render(&spec(src));
+    let files = render(&spec(src)).files;
     let types_ts = file(&files, "types.ts");
     assert!(
         types_ts.contains("export interface number_ {"),
@@ -184,9 +187,17 @@ fn names_that_collide_or_are_reserved_are_changed() {
 
 #[test]
 fn methods_fetch_cannot_send_are_left_out_with_a_comment() {
-    let files = render(&spec(
+    let client = render(&spec(
         "service s {\n\t@handler Tunnel\n\tconnect /t\n\n\t@handler Trace\n\ttrace /t\n}",
     ));
+    assert_eq!(
+        client.warnings,
+        [
+            "CONNECT /t (Tunnel) is left out: fetch cannot send CONNECT requests",
+            "TRACE /t (Trace) is left out: fetch cannot send TRACE requests"
+        ]
+    );
+    let files = client.files;
     let api_ts = file(&files, "api.ts");
     assert!(
         api_ts.contains("// CONNECT /t (Tunnel) is left out: fetch cannot send CONNECT requests.")
@@ -202,7 +213,8 @@ fn methods_fetch_cannot_send_are_left_out_with_a_comment() {
 fn a_builtin_request_is_the_whole_json_body() {
     let files = render(&spec(
         "service s {\n\t@handler Echo\n\tpost /echo (string) returns (string)\n}",
-    ));
+    ))
+    .files;
     let api_ts = file(&files, "api.ts");
     assert!(
         api_ts.contains(
@@ -211,6 +223,17 @@ fn a_builtin_request_is_the_whole_json_body() {
         "{api_ts}"
     );
     assert!(api_ts.contains("json: req,"), "{api_ts}");
+}
+
+#[test]
+fn json_fields_on_get_are_flagged() {
+    let src = "type Req {\n\tQ string `json:\"q\"`\n}\n\nservice s {\n\t@handler Find\n\tget /find (Req)\n}";
+    let client = render(&spec(src));
+    let message = "GET /find (Find) has JSON fields, which fetch cannot send with GET; \
+                   tag them `form` to send them in the query";
+    assert_eq!(client.warnings, [message]);
+    assert!(file(&client.files, "api.ts").contains(&format!(" * Warning: {message}.\n")));
+    assert!(render(&bookstore()).warnings.is_empty());
 }
 
 // ---- tsc and node ----------------------------------------------------------
@@ -334,7 +357,7 @@ fn generated_client_type_checks_and_runs_on_node() {
         }
     };
     let dir = tempfile::tempdir().unwrap();
-    for f in render(&bookstore()) {
+    for f in render(&bookstore()).files {
         std::fs::write(dir.path().join(f.name), f.contents).unwrap();
     }
     let assets = data_dir().join("ts");

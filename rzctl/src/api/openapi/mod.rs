@@ -319,9 +319,12 @@ impl<'a> Builder<'a> {
         let envelope = Schema::reference(schema::ref_path(&self.envelope));
         let mut content = OrderedMap::new();
         let head = route.method.eq_ignore_ascii_case("head");
+        let mut description = "Success when `code` is 0. A business error has a non-zero \
+                               `code`, also with HTTP 200, and no `data`.";
         match &route.response {
-            _ if head => {}
+            _ if head => description = "Success; a HEAD response has no body.",
             Some(ty) if group.server.sse => {
+                description = "The event stream.";
                 let mut media = MediaType::new(Schema {
                     description: Some(
                         "Server-sent events; the data of each event is one JSON value (x-event-data)."
@@ -352,9 +355,7 @@ impl<'a> Builder<'a> {
         responses.insert(
             "200",
             Response::Inline {
-                description: "Success when `code` is 0. A business error has a non-zero `code`, \
-                              also with HTTP 200, and no `data`."
-                    .to_owned(),
+                description: description.to_owned(),
                 content,
             },
         );

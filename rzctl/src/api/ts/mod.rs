@@ -23,20 +23,33 @@ pub struct GeneratedFile {
 /// The runtime every generated client shares.
 const CLIENT: &str = include_str!("client.ts");
 
-/// The client's files, in the order they depend on each other.
-pub fn render(spec: &ApiSpec) -> Vec<GeneratedFile> {
-    vec![
-        GeneratedFile {
-            name: "types.ts",
-            contents: types::render(spec),
-        },
-        GeneratedFile {
-            name: "client.ts",
-            contents: CLIENT.to_owned(),
-        },
-        GeneratedFile {
-            name: "api.ts",
-            contents: routes::render(spec),
-        },
-    ]
+/// The generated client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    /// `types.ts`, `client.ts`, `api.ts`, in the order they depend on each other.
+    pub files: Vec<GeneratedFile>,
+    /// One line per route the client cannot call as the .api declares it.
+    pub warnings: Vec<String>,
+}
+
+/// Renders the client's files.
+pub fn render(spec: &ApiSpec) -> Client {
+    let (api, warnings) = routes::render(spec);
+    Client {
+        files: vec![
+            GeneratedFile {
+                name: "types.ts",
+                contents: types::render(spec),
+            },
+            GeneratedFile {
+                name: "client.ts",
+                contents: CLIENT.to_owned(),
+            },
+            GeneratedFile {
+                name: "api.ts",
+                contents: api,
+            },
+        ],
+        warnings,
+    }
 }

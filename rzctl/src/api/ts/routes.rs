@@ -10,14 +10,16 @@ use crate::api::shape::{
 /// Methods `fetch` refuses to send.
 const FORBIDDEN: [&str; 3] = ["CONNECT", "TRACE", "TRACK"];
 
-pub fn render(spec: &ApiSpec) -> String {
+/// `api.ts`, and a warning per route a browser cannot call as declared.
+pub fn render(spec: &ApiSpec) -> (String, Vec<String>) {
     let writer = TypeWriter::new(spec, "$t.");
     let names = route_names(spec);
     let mut body = String::new();
+    let mut warnings = Vec::new();
     for (group, group_names) in spec.service.groups.iter().zip(&names) {
         for (route, name) in group.routes.iter().zip(group_names) {
             body.push('\n');
-            body.push_str(&function(spec, &writer, group, route, name));
+            body.push_str(&function(spec, &writer, group, route, name, &mut warnings));
         }
     }
     let mut out = String::from(
@@ -32,7 +34,7 @@ pub fn render(spec: &ApiSpec) -> String {
         out.push_str("import type * as $t from \"./types\";\n");
     }
     out.push_str(&body);
-    out
+    (out, warnings)
 }
 
 fn function(
@@ -41,9 +43,11 @@ fn function(
     group: &Group,
     route: &Route,
     name: &str,
+    warnings: &mut Vec<String>,
 ) -> String {
     let method = route.method.to_ascii_uppercase();
     let path = full_path(group, route);
+    let shape = RequestShape::of(spec, route);
     let mut doc: Vec<String> = Vec::new();
     let (summary, description) = route_summary(route);
     for text in [summary, description].into_iter().flatten() {
@@ -57,13 +61,23 @@ fn function(
         ));
     }
     if FORBIDDEN.contains(&method.as_str()) {
-        return format!(
-            "// {method} {path} ({}) is left out: fetch cannot send {method} requests.\n",
+        let message = format!(
+            "{method} {path} ({}) is left out: fetch cannot send {method} requests",
             route.handler
         );
+        let line = format!("// {message}.\n");
+        warnings.push(message);
+        return line;
     }
-
-    let shape = RequestShape::of(spec, route);
+    if shape.has_json_body() && matches!(method.as_str(), "GET" | "HEAD") {
+        // go-zero reads a JSON body on GET, but fetch refuses to send one.
+        let message = format!(
+            "{method} {path} ({}) has JSON fields, which fetch cannot send with {method}; tag them `form` to send them in the query",
+            route.handler
+        );
+        doc.push(format!("Warning: {message}."));
+        warnings.push(message);
+    }
     let covered: Vec<&str> = shape.from(Source::Path).map(|f| f.name.as_str()).collect();
     let missing: Vec<&String> = route
         .path_params
