@@ -187,3 +187,14 @@ fn a_file_without_info_types_or_groups_still_reads() {
     assert!(doc.contains("Request: none"));
     assert!(!doc.contains("## Types"));
 }
+
+#[test]
+fn other_doc_properties_are_listed_under_the_route() {
+    let shop = api::load(data_dir().join("valid").join("shop.api")).unwrap();
+    let doc = render(&shop);
+    let detail = section(&doc, "### `GET /api/v1/products/:id`");
+    assert!(
+        detail.starts_with("\n\nproduct detail\n\nHandler: `GetProduct`\n\n- tag: product\n\n"),
+        "{detail}"
+    );
+}

@@ -122,6 +122,19 @@ fn route_section(spec: &ApiSpec, group: &Group, route: &Route, out: &mut String)
         out.push_str(&format!("{}\n\n", text.trim()));
     }
     out.push_str(&format!("Handler: `{}`\n\n", route.handler));
+    // `@doc(...)` keys other than the two above, as the author wrote them
+    let others: Vec<String> = route
+        .doc_properties
+        .iter()
+        .filter(|kv| {
+            !kv.key.eq_ignore_ascii_case("summary") && !kv.key.eq_ignore_ascii_case("description")
+        })
+        .map(|kv| format!("- {}: {}\n", inline(&kv.key), inline(&kv.value)))
+        .collect();
+    if !others.is_empty() {
+        out.push_str(&others.concat());
+        out.push('\n');
+    }
 
     let shape = RequestShape::of(spec, route);
     match &route.request {
