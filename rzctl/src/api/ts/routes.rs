@@ -27,13 +27,20 @@ pub fn render(spec: &ApiSpec) -> (String, Vec<String>) {
          //\n\
          // One function per route. Set the base URL and the token getter with\n\
          // configure() from ./client; every function throws ApiError when the\n\
-         // HTTP status is not 2xx or the envelope's code is not 0.\n\n\
-         import * as $rt from \"./client\";\n",
+         // HTTP status is not 2xx or the envelope's code is not 0.\n",
     );
+    // Only what is used is imported: strict settings refuse unused imports.
+    if body.contains("$rt.") {
+        out.push_str("\nimport * as $rt from \"./client\";\n");
+    }
     if body.contains("$t.") {
         out.push_str("import type * as $t from \"./types\";\n");
     }
     out.push_str(&body);
+    if !body.contains("export function ") {
+        // still a module, like every other generated file
+        out.push_str("\nexport {};\n");
+    }
     (out, warnings)
 }
 
