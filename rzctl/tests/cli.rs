@@ -226,3 +226,32 @@ fn output_commands_report_invalid_input_and_fail() {
         );
     }
 }
+
+#[test]
+fn ts_rewrites_its_own_files_but_not_a_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let arg = dir.path().to_string_lossy().into_owned();
+    let args = ["api", "ts", "--api", "valid/bookstore.api", "-o", &arg];
+    assert!(rzctl(&args, None).status.success());
+    // regenerating over generated files is the normal case
+    let again = rzctl(&args, None);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let mine = dir.path().join("api.ts");
+    std::fs::write(&mine, "export const mine = 1;\n").unwrap();
+    std::fs::remove_file(dir.path().join("types.ts")).unwrap();
+    let out = rzctl(&args, None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("refusing to overwrite") && text(&out.stderr).contains("api.ts"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&mine).unwrap(),
+        "export const mine = 1;\n"
+    );
+    assert!(
+        !dir.path().join("types.ts").exists(),
+        "nothing is written on refusal"
+    );
+}
