@@ -45,10 +45,6 @@ impl<V> OrderedMap<V> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.get(key).is_some()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
