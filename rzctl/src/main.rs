@@ -60,6 +60,51 @@ enum ApiCommand {
     Gen(commands::api_gen::GenArgs),
     /// Create a hello service: an .api file and the crate generated from it.
     New(commands::api_gen::NewArgs),
+    /// Write Markdown documentation: the service, each group and route with
+    /// its parameters and response shape, and every type.
+    Doc {
+        /// The root .api file.
+        #[arg(long = "api", value_name = "FILE")]
+        api: PathBuf,
+        /// The Markdown file to write; standard output when absent.
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        output: Option<PathBuf>,
+    },
+    /// Write an OpenAPI 3.1 document.
+    ///
+    /// Responses are rzero's `{code, msg, data}` envelope; JWT groups use a
+    /// bearer security scheme.
+    Openapi {
+        /// The root .api file.
+        #[arg(long = "api", value_name = "FILE")]
+        api: PathBuf,
+        /// The file to write; standard output when absent.
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        output: Option<PathBuf>,
+        /// json or yaml; by default yaml when OUT ends in .yaml or .yml,
+        /// json otherwise.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<OpenapiFormat>,
+    },
+    /// Write a typed TypeScript client: types.ts, client.ts and api.ts.
+    ///
+    /// One function per route builds the request with fetch, unwraps the
+    /// `{code, msg, data}` envelope and throws ApiError on failure.
+    Ts {
+        /// The root .api file.
+        #[arg(long = "api", value_name = "FILE")]
+        api: PathBuf,
+        /// The folder to write the files into (created when missing). Files
+        /// there that rzctl did not generate are never overwritten.
+        #[arg(short = 'o', long = "output", value_name = "DIR", default_value = ".")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum OpenapiFormat {
+    Json,
+    Yaml,
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +129,13 @@ fn main() -> ExitCode {
         Command::Api(ApiCommand::Gen(args)) => commands::api_gen::generate(&args),
         Command::Api(ApiCommand::New(args)) => commands::api_gen::new(&args),
         Command::Template(command) => commands::template::run(&command),
+        Command::Api(ApiCommand::Doc { api, output }) => doc(&api, output.as_deref()),
+        Command::Api(ApiCommand::Openapi {
+            api,
+            output,
+            format,
+        }) => openapi(&api, output.as_deref(), format),
+        Command::Api(ApiCommand::Ts { api, output }) => ts(&api, &output),
         Command::Completion { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "rzctl", &mut std::io::stdout());
             ExitCode::SUCCESS
@@ -111,6 +163,115 @@ fn validate(files: &[PathBuf]) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// Writes `text` to `output`, or to standard output when there is none.
+fn emit(text: &str, output: Option<&Path>) -> ExitCode {
+    let result = match output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write standard output: {e}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            report(&Diagnostic::bare(message).into());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn doc(api_file: &Path, output: Option<&Path>) -> ExitCode {
+    match api::load(api_file) {
+        Ok(spec) => emit(&api::doc::render(&spec), output),
+        Err(diags) => {
+            report(&diags);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn openapi(api_file: &Path, output: Option<&Path>, format: Option<OpenapiFormat>) -> ExitCode {
+    let spec = match api::load(api_file) {
+        Ok(spec) => spec,
+        Err(diags) => {
+            report(&diags);
+            return ExitCode::FAILURE;
+        }
+    };
+    let yaml_name = output
+        .and_then(Path::extension)
+        .is_some_and(|e| e == "yaml" || e == "yml");
+    let format = match format {
+        Some(OpenapiFormat::Json) => api::openapi::Format::Json,
+        Some(OpenapiFormat::Yaml) => api::openapi::Format::Yaml,
+        None if yaml_name => api::openapi::Format::Yaml,
+        None => api::openapi::Format::Json,
+    };
+    let build = api::openapi::build(&spec);
+    for warning in &build.warnings {
+        eprintln!("warning: {warning}");
+    }
+    match api::openapi::render(&build.document, format) {
+        Ok(text) => emit(&text, output),
+        Err(message) => {
+            report(&Diagnostic::bare(message).into());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn ts(api_file: &Path, dir: &Path) -> ExitCode {
+    let spec = match api::load(api_file) {
+        Ok(spec) => spec,
+        Err(diags) => {
+            report(&diags);
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        report(&Diagnostic::bare(format!("cannot create `{}`: {e}", dir.display())).into());
+        return ExitCode::FAILURE;
+    }
+    let client = api::ts::render(&spec);
+    for warning in &client.warnings {
+        eprintln!("warning: {warning}");
+    }
+    // Check every file first, so a refusal leaves the folder as it was.
+    for file in &client.files {
+        let path = dir.join(file.name);
+        if !ours_to_overwrite(&path) {
+            report(
+                &Diagnostic::bare(format!(
+                    "refusing to overwrite `{}`: rzctl did not generate it",
+                    path.display()
+                ))
+                .into(),
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+    for file in client.files {
+        let path = dir.join(file.name);
+        if let Err(e) = std::fs::write(&path, &file.contents) {
+            report(&Diagnostic::bare(format!("cannot write `{}`: {e}", path.display())).into());
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// A file may be (re)written when it is missing or rzctl generated it: the
+/// TypeScript client lands in a folder, by default the current one, where a
+/// user's own `api.ts` may already live.
+fn ours_to_overwrite(path: &Path) -> bool {
+    match std::fs::read(path) {
+        Ok(bytes) => bytes.starts_with(b"// Code generated by rzctl"),
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
     }
 }
 

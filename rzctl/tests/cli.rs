@@ -127,5 +127,131 @@ fn fmt_rewrites_files_in_place() {
 fn help_describes_the_api_commands() {
     let out = rzctl(&["api", "--help"], None);
     let help = text(&out.stdout);
-    assert!(help.contains("fmt") && help.contains("validate"), "{help}");
+    for command in ["fmt", "validate", "doc", "openapi", "ts"] {
+        assert!(help.contains(command), "{help}");
+    }
+}
+
+#[test]
+fn doc_writes_markdown_to_stdout_or_a_file() {
+    let out = rzctl(&["api", "doc", "--api", "valid/bookstore.api"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("# Bookstore\n"), "{stdout}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("api.md");
+    let arg = path.to_string_lossy().into_owned();
+    let out = rzctl(
+        &["api", "doc", "--api", "valid/bookstore.api", "-o", &arg],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), stdout);
+}
+
+#[test]
+fn openapi_writes_json_by_default_and_yaml_on_request_or_by_extension() {
+    let out = rzctl(&["api", "openapi", "--api", "valid/bookstore.api"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+
+    let out = rzctl(
+        &[
+            "api",
+            "openapi",
+            "--api",
+            "valid/bookstore.api",
+            "--format",
+            "yaml",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let yaml = text(&out.stdout);
+    assert!(yaml.starts_with("openapi: \"3.1.0\"\n"), "{yaml}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("openapi.yml");
+    let arg = path.to_string_lossy().into_owned();
+    let out = rzctl(
+        &["api", "openapi", "--api", "valid/bookstore.api", "-o", &arg],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), yaml);
+}
+
+#[test]
+fn openapi_warns_about_routes_it_leaves_out() {
+    let out = rzctl(&["api", "openapi", "--api", "valid/shop.api"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "warning: CONNECT /admin/tunnel (Connect) is left out: OpenAPI 3.1 has no CONNECT operation\n"
+    );
+}
+
+#[test]
+fn ts_writes_the_client_files_into_a_new_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("web").join("client");
+    let arg = target.to_string_lossy().into_owned();
+    let out = rzctl(
+        &["api", "ts", "--api", "valid/bookstore.api", "-o", &arg],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let spec = rzctl::api::load(data_dir().join("valid").join("bookstore.api")).unwrap();
+    for file in rzctl::api::ts::render(&spec).files {
+        let written = std::fs::read_to_string(target.join(file.name)).unwrap();
+        assert_eq!(written, file.contents, "{}", file.name);
+    }
+}
+
+#[test]
+fn output_commands_report_invalid_input_and_fail() {
+    for command in ["doc", "openapi", "ts"] {
+        let out = rzctl(
+            &["api", command, "--api", "invalid/semantic_errors.api"],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        assert!(out.stdout.is_empty(), "{command}");
+        assert!(
+            text(&out.stderr).contains("error: duplicate type `Dup`"),
+            "{command}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn ts_rewrites_its_own_files_but_not_a_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let arg = dir.path().to_string_lossy().into_owned();
+    let args = ["api", "ts", "--api", "valid/bookstore.api", "-o", &arg];
+    assert!(rzctl(&args, None).status.success());
+    // regenerating over generated files is the normal case
+    let again = rzctl(&args, None);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let mine = dir.path().join("api.ts");
+    std::fs::write(&mine, "export const mine = 1;\n").unwrap();
+    std::fs::remove_file(dir.path().join("types.ts")).unwrap();
+    let out = rzctl(&args, None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("refusing to overwrite") && text(&out.stderr).contains("api.ts"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&mine).unwrap(),
+        "export const mine = 1;\n"
+    );
+    assert!(
+        !dir.path().join("types.ts").exists(),
+        "nothing is written on refusal"
+    );
 }

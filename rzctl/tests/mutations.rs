@@ -126,13 +126,29 @@ fn exercise(bytes: &[u8]) {
             Err(std::io::Error::new(std::io::ErrorKind::NotFound, "absent"))
         }
     };
-    if let Err(d) = api::load_with(std::path::Path::new("m.api"), &mut read) {
-        let _ = d.to_string();
+    match api::load_with(std::path::Path::new("m.api"), &mut read) {
+        Err(d) => {
+            let _ = d.to_string();
+        }
+        Ok(spec) => outputs(&spec, &text),
     }
     if let Ok(once) = api::format_source("m.api", &text) {
         match api::format_source("m.api", &once) {
             Ok(twice) => assert_eq!(twice, once, "not idempotent for input {text:?}"),
             Err(d) => panic!("formatted output does not format again:\n{d}\ninput {text:?}"),
+        }
+    }
+}
+
+/// The read-only outputs of a valid file: none panics, and the OpenAPI
+/// document always serializes.
+fn outputs(spec: &api::ApiSpec, text: &str) {
+    let _ = api::doc::render(spec);
+    let _ = api::ts::render(spec);
+    let built = api::openapi::build(spec);
+    for format in [api::openapi::Format::Json, api::openapi::Format::Yaml] {
+        if let Err(e) = api::openapi::render(&built.document, format) {
+            panic!("{e}\ninput {text:?}");
         }
     }
 }

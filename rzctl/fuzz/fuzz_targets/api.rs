@@ -1,6 +1,7 @@
 //! Feeds arbitrary bytes to the .api front end: lexing, parsing, import
-//! resolution, checks, diagnostics rendering and formatting must never
-//! panic, and any text that formats must format to itself.
+//! resolution, checks, diagnostics rendering, formatting and the read-only
+//! outputs (doc, OpenAPI, TypeScript) must never panic, and any text that
+//! formats must format to itself.
 
 #![no_main]
 
@@ -26,8 +27,20 @@ fuzz_target!(|data: &[u8]| {
             Err(std::io::Error::new(std::io::ErrorKind::NotFound, "absent"))
         }
     };
-    if let Err(d) = rzctl::api::load_with(Path::new("fuzz.api"), &mut read) {
-        let _ = d.to_string();
+    match rzctl::api::load_with(Path::new("fuzz.api"), &mut read) {
+        Err(d) => {
+            let _ = d.to_string();
+        }
+        Ok(spec) => {
+            let _ = rzctl::api::doc::render(&spec);
+            let _ = rzctl::api::ts::render(&spec);
+            let built = rzctl::api::openapi::build(&spec);
+            for format in [rzctl::api::openapi::Format::Json, rzctl::api::openapi::Format::Yaml] {
+                if let Err(e) = rzctl::api::openapi::render(&built.document, format) {
+                    panic!("{e}");
+                }
+            }
+        }
     }
 
     if let Ok(once) = rzctl::api::format_source("fuzz.api", &text) {

@@ -5,19 +5,26 @@
 //! - [`load`] reads a file and its imports, checks them and returns the
 //!   [`ApiSpec`] model, or every error found;
 //! - [`format_source`] formats one file's text as `goctl api format` would;
-//! - [`parse_source`] gives the syntax tree of one file (for tools).
+//! - [`parse_source`] gives the syntax tree of one file (for tools);
+//! - [`openapi::build`], [`doc::render`] and [`ts::render`] describe a loaded
+//!   [`ApiSpec`] for people and clients (read-only outputs; [`shape`] holds
+//!   what they share: the wire shape of types and routes).
 
 mod align;
 pub mod ast;
 pub mod check;
+pub mod doc;
 pub mod format;
 pub mod imports;
 pub mod lexer;
 pub mod model;
+pub mod openapi;
 pub mod parser;
 mod rescue;
 pub mod service;
+pub mod shape;
 pub mod tag;
+pub mod ts;
 
 use std::collections::HashMap;
 use std::path::Path;

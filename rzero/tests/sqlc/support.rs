@@ -123,14 +123,12 @@ impl Users {
         use rzero::db::InsertedId;
         let keys = vec![self.mobile_key(mobile)];
         let (name, mobile) = (name.to_owned(), mobile.to_owned());
-        let id = self
-            .conn
+        self.conn
             .exec(&keys, move |db| async move {
                 rzero::with_db!(&db, pool => sqlx::query("INSERT INTO `user` (`name`, `mobile`) VALUES (?, ?)").bind(&name).bind(&mobile).execute(pool).await.map(|r| r.inserted_id()))
             })
             .await
-            .unwrap();
-        id
+            .unwrap()
     }
 
     pub async fn find_one(&self, id: i64) -> Result<Option<User>, rzero::sqlc::SqlcError> {
