@@ -11,6 +11,8 @@
 //! | [`collection`] | the rolling window both of those count in |
 //! | [`rest`] | the HTTP server and its middleware chain, binding, JWT, the response envelope |
 //! | [`devserver`] | health and metrics listeners |
+//! | `rpc` | the gRPC server and client: interceptors, p2c-EWMA balancing, health, reflection |
+//! | `discov` | etcd registration and discovery, fixed endpoints |
 //! | [`syncx`] | single flight |
 //! | `cache` | the cache in front of the database: Redis or in-process, with go-zero's protections |
 //! | `db` | MySQL/MariaDB or SQLite pools behind one type |
@@ -23,13 +25,19 @@ pub mod collection;
 pub mod conf;
 #[cfg(feature = "sqlc")]
 pub mod db;
-#[cfg(feature = "rest")]
+#[cfg(any(feature = "rest", feature = "rpc"))]
 pub mod devserver;
+#[cfg(feature = "rpc")]
+pub mod discov;
 pub mod load;
 pub mod log;
 pub mod metrics;
 #[cfg(feature = "rest")]
 pub mod rest;
+#[cfg(feature = "rpc")]
+pub mod rpc;
+#[cfg(any(feature = "rest", feature = "rpc"))]
+mod signal;
 #[cfg(feature = "sqlc")]
 pub mod sqlc;
 pub mod syncx;

@@ -10,7 +10,9 @@
 mod duration;
 mod error;
 mod loader;
+mod mode;
 
 pub use duration::{deserialize_duration, deserialize_opt_duration, serialize_duration};
 pub use error::ConfError;
 pub use loader::{Loader, load, load_str};
+pub use mode::Mode;

@@ -4,10 +4,14 @@
 #[cfg(feature = "cache")]
 mod cache;
 mod http;
+#[cfg(feature = "rpc")]
+mod rpc;
 
 #[cfg(feature = "cache")]
 pub(crate) use cache::CacheMetrics;
 pub(crate) use http::HttpMetrics;
+#[cfg(feature = "rpc")]
+pub(crate) use rpc::RpcMetrics;
 
 use prometheus::{Encoder, Registry, TextEncoder};
 use std::sync::OnceLock;

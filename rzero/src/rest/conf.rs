@@ -5,20 +5,7 @@ use crate::trace::TelemetryConf;
 use serde::Deserialize;
 use std::time::Duration;
 
-/// The deployment stage, as go-zero names them; `dev` and `test` relax nothing by
-/// themselves but let services switch on development-only behaviour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    Dev,
-    Test,
-    /// Regression test.
-    Rt,
-    /// Pre-release.
-    Pre,
-    #[default]
-    Pro,
-}
+pub use crate::conf::Mode;
 
 /// Switches for each built-in middleware; all on by default, as in go-zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
