@@ -25,6 +25,9 @@ enum Command {
     /// Work with .api files (go-zero's HTTP API description language).
     #[command(subcommand)]
     Api(ApiCommand),
+    /// Work with .proto files: tonic services on rzero, without protoc.
+    #[command(subcommand)]
+    Rpc(RpcCommand),
     /// Manage the templates generated files come from.
     #[command(subcommand)]
     Template(commands::template::TemplateCommand),
@@ -101,6 +104,19 @@ enum ApiCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum RpcCommand {
+    /// Generate or update the tonic service crate of a .proto file.
+    ///
+    /// The protobuf code (src/pb.rs), the server glue and the typed clients are
+    /// rewritten; main, config, svc and the logic file of each method are created once
+    /// and then yours. Protos are compiled by protox: no protoc is needed. Errors name
+    /// file, line and column.
+    Gen(commands::rpc_gen::GenArgs),
+    /// Create a ping service: a .proto file and the crate generated from it.
+    New(commands::rpc_gen::NewArgs),
+}
+
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum OpenapiFormat {
     Json,
@@ -128,6 +144,8 @@ fn main() -> ExitCode {
         Command::Api(ApiCommand::Validate { files }) => validate(&files),
         Command::Api(ApiCommand::Gen(args)) => commands::api_gen::generate(&args),
         Command::Api(ApiCommand::New(args)) => commands::api_gen::new(&args),
+        Command::Rpc(RpcCommand::Gen(args)) => commands::rpc_gen::generate(&args),
+        Command::Rpc(RpcCommand::New(args)) => commands::rpc_gen::new(&args),
         Command::Template(command) => commands::template::run(&command),
         Command::Api(ApiCommand::Doc { api, output }) => doc(&api, output.as_deref()),
         Command::Api(ApiCommand::Openapi {

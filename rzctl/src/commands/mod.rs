@@ -2,3 +2,4 @@
 
 pub mod api_gen;
 pub mod template;
+pub mod rpc_gen;

@@ -28,6 +28,20 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "api/routes.rs.tera",
     "api/svc.rs.tera",
     "api/types.rs.tera",
+    "rpc/Cargo.toml.tera",
+    "rpc/client.rs.tera",
+    "rpc/client_mod.rs.tera",
+    "rpc/config.rs.tera",
+    "rpc/etc.yaml.tera",
+    "rpc/lib.rs.tera",
+    "rpc/logic.rs.tera",
+    "rpc/main.rs.tera",
+    "rpc/mod.rs.tera",
+    "rpc/new.proto.tera",
+    "rpc/new_logic.rs.tera",
+    "rpc/server.rs.tera",
+    "rpc/server_mod.rs.tera",
+    "rpc/svc.rs.tera",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -1,3 +1,6 @@
+// Only the REST server writes access lines; other builds keep the writer set-up alone.
+#![cfg_attr(not(feature = "rest"), allow(dead_code))]
+
 //! The access line of a request, in go-zero's shape: the content `[HTTP] 200 - GET /path -
 //! peer`, the status and the duration as fields. It is the one line every request writes, so
 //! when rzero owns

@@ -8,5 +8,6 @@ mod batch;
 mod format;
 mod setup;
 
+#[cfg(feature = "rest")]
 pub(crate) use access::{Access, access};
 pub use setup::{Encoding, LogConf, LogMode, Rotation, flush, setup};

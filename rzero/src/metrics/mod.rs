@@ -3,12 +3,14 @@
 
 #[cfg(feature = "cache")]
 mod cache;
+#[cfg(feature = "rest")]
 mod http;
 #[cfg(feature = "rpc")]
 mod rpc;
 
 #[cfg(feature = "cache")]
 pub(crate) use cache::CacheMetrics;
+#[cfg(feature = "rest")]
 pub(crate) use http::HttpMetrics;
 #[cfg(feature = "rpc")]
 pub(crate) use rpc::RpcMetrics;

@@ -19,7 +19,7 @@ pub enum RzeroDep {
 
 impl RzeroDep {
     /// The `version = ...` or `path = ...` part of the dependency's inline table.
-    fn toml(&self) -> String {
+    pub fn toml(&self) -> String {
         match self {
             RzeroDep::Version(v) => format!("version = {v:?}"),
             RzeroDep::Path(p) => format!("path = {p:?}"),

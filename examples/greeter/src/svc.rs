@@ -1,0 +1,16 @@
+//! The service context: what every method's logic can reach (the config, database models,
+//! clients of other services, caches).
+//!
+//! Created by rzctl from greeter.proto; this file is yours.
+
+use crate::config::Config;
+
+pub struct ServiceContext {
+    pub config: Config,
+}
+
+impl ServiceContext {
+    pub fn new(config: Config) -> Result<Self, crate::BoxError> {
+        Ok(Self { config })
+    }
+}
