@@ -4,13 +4,18 @@
 //! Created by rzctl from greeter.proto; this file is yours.
 
 use crate::config::Config;
+use std::time::SystemTime;
 
 pub struct ServiceContext {
     pub config: Config,
+    pub started_at: SystemTime,
 }
 
 impl ServiceContext {
     pub fn new(config: Config) -> Result<Self, crate::BoxError> {
-        Ok(Self { config })
+        Ok(Self {
+            config,
+            started_at: SystemTime::now(),
+        })
     }
 }

@@ -3,14 +3,20 @@
 //!
 //! Created by rzctl from greeter.proto; this file is yours: rzctl never overwrites it.
 
+use crate::pb::greeter::Line;
 use crate::svc::ServiceContext;
-#[allow(unused_imports)]
+use tokio_stream::StreamExt;
 use tonic::{Request, Status, Streaming};
 
 pub async fn chat(
     svc: &ServiceContext,
-    request: Request<Streaming<crate::pb::greeter::Line>>,
-) -> Result<rzero::rpc::BoxStream<crate::pb::greeter::Line>, Status> {
-    let _ = (svc, request);
-    Ok(Box::pin(tokio_stream::empty()))
+    request: Request<Streaming<Line>>,
+) -> Result<rzero::rpc::BoxStream<Line>, Status> {
+    let _ = svc;
+    let answers = request.into_inner().map(|line| {
+        line.map(|line| Line {
+            text: format!("you said: {}", line.text),
+        })
+    });
+    Ok(Box::pin(answers))
 }

@@ -3,14 +3,24 @@
 //!
 //! Created by rzctl from greeter.proto; this file is yours: rzctl never overwrites it.
 
+use crate::pb::greeter::{Sentence, Word};
 use crate::svc::ServiceContext;
-#[allow(unused_imports)]
 use tonic::{Request, Status, Streaming};
 
 pub async fn collect(
     svc: &ServiceContext,
-    request: Request<Streaming<crate::pb::greeter::Word>>,
-) -> Result<crate::pb::greeter::Sentence, Status> {
-    let _ = (svc, request);
-    Ok(Default::default())
+    request: Request<Streaming<Word>>,
+) -> Result<Sentence, Status> {
+    let _ = svc;
+    let mut words = request.into_inner();
+    let mut text = String::new();
+    let mut count = 0u32;
+    while let Some(word) = words.message().await? {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&word.text);
+        count += 1;
+    }
+    Ok(Sentence { text, words: count })
 }

@@ -4,14 +4,31 @@
 //!
 //! Created by rzctl from greeter.proto; this file is yours: rzctl never overwrites it.
 
+use crate::pb::greeter::{HelloReply, HelloRequest};
 use crate::svc::ServiceContext;
-#[allow(unused_imports)]
-use tonic::{Request, Status, Streaming};
+use rzero::trace::TraceContext;
+use tonic::{Request, Status};
 
 pub async fn say_hello(
     svc: &ServiceContext,
-    request: Request<crate::pb::greeter::HelloRequest>,
-) -> Result<crate::pb::greeter::HelloReply, Status> {
-    let _ = (svc, request);
-    Ok(Default::default())
+    request: Request<HelloRequest>,
+) -> Result<HelloReply, Status> {
+    let faults = &svc.config.faults;
+    if !faults.delay.is_zero() {
+        tokio::time::sleep(faults.delay).await;
+    }
+    if faults.fail {
+        return Err(Status::unavailable("this instance is failing on purpose"));
+    }
+    let name = request.into_inner().name;
+    if name.is_empty() {
+        return Err(Status::invalid_argument("name is empty"));
+    }
+    Ok(HelloReply {
+        message: format!("hello, {name}"),
+        served_by: svc.config.instance.clone(),
+        trace_id: TraceContext::current()
+            .map(|ctx| ctx.trace_id.to_string())
+            .unwrap_or_default(),
+    })
 }

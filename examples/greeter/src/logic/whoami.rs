@@ -3,14 +3,14 @@
 //!
 //! Created by rzctl from greeter.proto; this file is yours: rzctl never overwrites it.
 
+use crate::pb::greeter::Instance;
 use crate::svc::ServiceContext;
-#[allow(unused_imports)]
-use tonic::{Request, Status, Streaming};
+use tonic::{Request, Status};
 
-pub async fn whoami(
-    svc: &ServiceContext,
-    request: Request<()>,
-) -> Result<crate::pb::greeter::Instance, Status> {
-    let _ = (svc, request);
-    Ok(Default::default())
+pub async fn whoami(svc: &ServiceContext, request: Request<()>) -> Result<Instance, Status> {
+    let _ = request;
+    Ok(Instance {
+        name: svc.config.instance.clone(),
+        started_at: Some(prost_types::Timestamp::from(svc.started_at)),
+    })
 }

@@ -1,0 +1,279 @@
+//! The greeter service as a cluster: servers registering in a real etcd, clients finding
+//! them, balancing over them, and reacting to instances that die, slow down or fail.
+//! Every test starts its own etcd (testkit) and uses its own key, so they run in parallel.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use greeter::client::GreeterClient;
+use greeter::pb::greeter::{CountdownRequest, HelloRequest, Line, Word};
+use rzero::rpc::{BalancerKind, RpcClientConf, RunningServer};
+use rzero::trace::TraceContext;
+use std::collections::HashMap;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+use testkit::Etcd;
+use tonic::Code;
+
+/// A server config: loopback, a free port, and etcd when given.
+fn config(instance: &str, etcd: Option<(&Etcd, &str)>, extra: &str) -> greeter::config::Config {
+    let etcd = match etcd {
+        Some((etcd, key)) => format!("  etcd:\n    hosts: [\"{}\"]\n    key: {key}\n", etcd.endpoint()),
+        None => String::new(),
+    };
+    let text = format!(
+        "rpc:\n  name: greeter.rpc\n  listen_on: 127.0.0.1:0\n  log:\n    level: error\n{etcd}instance: {instance}\n{extra}"
+    );
+    rzero::conf::load_str("test.yaml", &text).unwrap()
+}
+
+async fn serve(config: greeter::config::Config) -> RunningServer {
+    greeter::server(config).unwrap().bind().await.unwrap()
+}
+
+fn hello() -> HelloRequest {
+    HelloRequest { name: "you".into() }
+}
+
+/// Waits until `check` holds, up to `limit`; returns how long it took.
+async fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < limit, "not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    start.elapsed()
+}
+
+/// Calls SayHello `n` times from `callers` concurrent tasks; counts answers per instance and
+/// the failures.
+async fn spread(client: &GreeterClient, callers: usize, n: usize) -> (HashMap<String, usize>, Vec<tonic::Status>) {
+    let mut tasks = Vec::new();
+    for _ in 0..callers {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut served = Vec::new();
+            for _ in 0..n / callers {
+                served.push(client.say_hello(hello()).await.map(|r| r.served_by));
+            }
+            served
+        }));
+    }
+    let mut by = HashMap::new();
+    let mut failures = Vec::new();
+    for task in tasks {
+        for answer in task.await.unwrap() {
+            match answer {
+                Ok(instance) => *by.entry(instance).or_insert(0) += 1,
+                Err(status) => failures.push(status),
+            }
+        }
+    }
+    (by, failures)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_register_under_the_key_and_the_client_follows_them() {
+    let etcd = Etcd::start();
+    let key = "greeter-follow.rpc";
+    let a = serve(config("a", Some((&etcd, key)), "")).await;
+    let b = serve(config("b", Some((&etcd, key)), "")).await;
+    for server in [&a, &b] {
+        let registered = server.registered_key().unwrap();
+        let lease = registered.strip_prefix(&format!("{key}/")).unwrap();
+        assert!(lease.parse::<i64>().is_ok(), "key {registered} is not <key>/<leaseID>");
+    }
+
+    let client = GreeterClient::new(&RpcClientConf::etcd([etcd.endpoint()], key)).await.unwrap();
+    let mut expected = vec![a.local_addr().to_string(), b.local_addr().to_string()];
+    expected.sort();
+    assert_eq!(client.client().endpoints(), expected);
+
+    let (by, failures) = spread(&client, 4, 200).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(by["a"] >= 40 && by["b"] >= 40, "calls were not spread: {by:?}");
+
+    // A third instance is picked up live, without touching the client.
+    let c = serve(config("c", Some((&etcd, key)), "")).await;
+    eventually(Duration::from_secs(3), || client.client().endpoints().len() == 3).await;
+    let (by, failures) = spread(&client, 4, 300).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(by.get("c").copied().unwrap_or(0) >= 30, "the new instance got no share: {by:?}");
+
+    // A graceful shutdown deregisters first: the client drops the instance and no call fails.
+    c.shutdown().await.unwrap();
+    assert_eq!(client.client().endpoints().len(), 2);
+    let (_, failures) = spread(&client, 4, 100).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
+
+/// A greeter process registered in `etcd`, so it can be killed without a goodbye.
+fn spawn_process(etcd: &Etcd, key: &str, dir: &std::path::Path) -> Child {
+    let path = dir.join("greeter.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "rpc:\n  name: greeter.rpc\n  listen_on: 127.0.0.1:0\n  log:\n    level: error\n  etcd:\n    hosts: [\"{}\"]\n    key: {key}\ninstance: doomed\n",
+            etcd.endpoint()
+        ),
+    )
+    .unwrap();
+    Command::new(env!("CARGO_BIN_EXE_greeter"))
+        .arg("-f")
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_instance_leaves_within_the_ttl_and_then_no_call_fails() {
+    let etcd = Etcd::start();
+    let key = "greeter-kill.rpc";
+    let dir = tempfile::tempdir().unwrap();
+    let survivor = serve(config("survivor", Some((&etcd, key)), "")).await;
+    let mut doomed = spawn_process(&etcd, key, dir.path());
+    let client = GreeterClient::new(&RpcClientConf::etcd([etcd.endpoint()], key)).await.unwrap();
+    eventually(Duration::from_secs(10), || client.client().endpoints().len() == 2).await;
+    let (by, _) = spread(&client, 2, 100).await;
+    assert!(by.get("doomed").copied().unwrap_or(0) > 0, "{by:?}");
+
+    // SIGKILL: no deregistration, the key goes only when its lease expires.
+    doomed.kill().unwrap();
+    doomed.wait().unwrap();
+    let gone = eventually(rzero::discov::TTL + Duration::from_secs(3), || {
+        client.client().endpoints() == vec![survivor.local_addr().to_string()]
+    })
+    .await;
+    assert!(gone > Duration::from_secs(2), "the key went too early ({gone:?}): was it deregistered?");
+
+    let (by, failures) = spread(&client, 4, 200).await;
+    assert!(failures.is_empty(), "calls failed after the dead instance left: {failures:?}");
+    assert_eq!(by["survivor"], 200);
+    survivor.shutdown().await.unwrap();
+}
+
+/// The share of calls the slow instance gets with `kind`, with 8 callers.
+async fn slow_share(kind: BalancerKind, fast: &RunningServer, slow: &RunningServer) -> f64 {
+    let mut conf = RpcClientConf::endpoints([fast.local_addr().to_string(), slow.local_addr().to_string()]);
+    conf.balancer = kind;
+    let client = GreeterClient::new(&conf).await.unwrap();
+    let (by, failures) = spread(&client, 8, 400).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    let slow = by.get("slow").copied().unwrap_or(0) as f64;
+    slow / by.values().sum::<usize>() as f64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p2c_ewma_sends_a_slow_instance_far_fewer_calls_than_round_robin() {
+    let fast = serve(config("fast", None, "")).await;
+    let slow = serve(config("slow", None, "faults:\n  delay: 40ms\n")).await;
+    let round_robin = slow_share(BalancerKind::RoundRobin, &fast, &slow).await;
+    let p2c = slow_share(BalancerKind::P2cEwma, &fast, &slow).await;
+    println!("slow instance share: round robin {round_robin:.3}, p2c-ewma {p2c:.3}");
+    assert!((0.45..=0.55).contains(&round_robin), "round robin gave {round_robin}");
+    assert!(p2c < round_robin / 3.0, "p2c-ewma gave the slow instance {p2c}, round robin {round_robin}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_breaker_opens_on_a_failing_server() {
+    let failing = serve(config("failing", None, "faults:\n  fail: true\n")).await;
+    let client = GreeterClient::new(&RpcClientConf::endpoints([failing.local_addr().to_string()]))
+        .await
+        .unwrap();
+    let mut reached = 0;
+    let mut refused = 0;
+    for _ in 0..200 {
+        let status = client.say_hello(hello()).await.unwrap_err();
+        assert_eq!(status.code(), Code::Unavailable);
+        if status.message().contains("circuit breaker") {
+            refused += 1;
+        } else {
+            reached += 1;
+        }
+    }
+    assert!(refused > 100, "the breaker let {reached} of 200 calls through");
+    // Other methods have their own breaker.
+    assert!(client.whoami(()).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_per_method_timeout_fires() {
+    let extra = "faults:\n  delay: 300ms\n";
+    let mut config = config("slow", None, extra);
+    config.rpc.method_timeouts = vec![rzero::rpc::MethodTimeout {
+        full_method: "/greeter.Greeter/SayHello".into(),
+        timeout: Duration::from_millis(50),
+    }];
+    let server = serve(config).await;
+    let client = GreeterClient::new(&RpcClientConf::endpoints([server.local_addr().to_string()]))
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let status = client.say_hello(hello()).await.unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!(status.message().contains("50 ms"), "{status:?}");
+    assert!(start.elapsed() < Duration::from_millis(250));
+    // The server's default (2 s) still applies to the others.
+    assert_eq!(client.whoami(()).await.unwrap().name, "slow");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trace_id_crosses_the_hop() {
+    let server = serve(config("traced", None, "")).await;
+    let client = GreeterClient::new(&RpcClientConf::endpoints([server.local_addr().to_string()]))
+        .await
+        .unwrap();
+    let ctx = TraceContext::root(1.0);
+    let reply = ctx.scope(client.say_hello(hello())).await.unwrap();
+    assert_eq!(reply.trace_id, ctx.trace_id.to_string());
+    // Without a current trace, the call starts one; the server continues it.
+    let reply = client.say_hello(hello()).await.unwrap();
+    assert_eq!(reply.trace_id.len(), 32);
+    assert_ne!(reply.trace_id, ctx.trace_id.to_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_call_goes_through_the_balanced_client() {
+    let server = serve(config("streams", None, "")).await;
+    let client = GreeterClient::new(&RpcClientConf::endpoints([server.local_addr().to_string()]))
+        .await
+        .unwrap();
+
+    let mut ticks = client.countdown(CountdownRequest { from: 3 }).await.unwrap();
+    let mut seen = Vec::new();
+    while let Some(tick) = ticks.message().await.unwrap() {
+        seen.push(tick.remaining);
+    }
+    assert_eq!(seen, [3, 2, 1, 0]);
+
+    let words = ["calls", "in", "a", "stream"].map(|w| Word { text: w.into() });
+    let sentence = client.collect(tokio_stream::iter(words)).await.unwrap();
+    assert_eq!((sentence.text.as_str(), sentence.words), ("calls in a stream", 4));
+
+    let lines = ["one", "two"].map(|t| Line { text: t.into() });
+    let mut answers = client.chat(tokio_stream::iter(lines)).await.unwrap();
+    let mut got = Vec::new();
+    while let Some(line) = answers.message().await.unwrap() {
+        got.push(line.text);
+    }
+    assert_eq!(got, ["you said: one", "you said: two"]);
+
+    let instance = client.whoami(()).await.unwrap();
+    assert_eq!(instance.name, "streams");
+    assert!(instance.started_at.is_some());
+
+    let status = client.say_hello(HelloRequest::default()).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_without_instances_is_a_clear_error() {
+    let etcd = Etcd::start();
+    let client = GreeterClient::new(&RpcClientConf::etcd([etcd.endpoint()], "nobody.rpc"))
+        .await
+        .unwrap();
+    let status = client.say_hello(hello()).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable);
+    assert_eq!(status.message(), "no instance available for etcd key nobody.rpc");
+}
