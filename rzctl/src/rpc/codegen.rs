@@ -67,6 +67,9 @@ pub(crate) fn generate(compiled: Compiled) -> Result<RpcSpec, String> {
         .map_err(|_| format!("prost-build failed on {name}; please report this file"))?;
     let mut modules = generated.map_err(|e| format!("cannot generate the protobuf code of {name}: {e}"))?;
     modules.retain(|module, _| module.parts().collect::<Vec<_>>() != ["google", "protobuf"]);
+    for code in modules.values_mut() {
+        *code = unprefix_primitives(code);
+    }
 
     // Only the root file's services become server glue, logic and clients; services of
     // imported files keep their tonic code in pb.rs for whoever wants them.
@@ -147,6 +150,38 @@ fn naive_snake_case(name: &str) -> String {
             out.push('_');
         }
     }
+    out
+}
+
+/// tonic-prost-build prefixes every method type that is not `()` or absolute with `super::`,
+/// which breaks the wrappers prost maps to primitives (`google.protobuf.Int64Value` as a
+/// parameter becomes `super::i64`). No message can be named like a primitive (prost names
+/// messages in UpperCamelCase), so the prefix is removed wherever it precedes one.
+fn unprefix_primitives(code: &str) -> String {
+    const PRIMITIVES: [&str; 7] = ["i32", "i64", "u32", "u64", "bool", "f32", "f64"];
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    while let Some(at) = rest.find("super::") {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let after = &from["super::".len()..];
+        let ident_before = before.chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':');
+        let primitive = PRIMITIVES.iter().find(|p| {
+            after.starts_with(*p)
+                && !after[p.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
+        });
+        match primitive {
+            Some(p) if !ident_before => {
+                out.push_str(p);
+                rest = &after[p.len()..];
+            }
+            _ => {
+                out.push_str("super::");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -239,6 +274,14 @@ mod tests {
         assert_eq!(absolute(&pkg, "::prost_types::Timestamp"), "::prost_types::Timestamp");
         assert_eq!(absolute(&pkg, "()"), "()");
         assert_eq!(absolute(&[], "Ping"), "crate::pb::Ping");
+    }
+
+    #[test]
+    fn primitive_method_types_lose_their_super_prefix() {
+        assert_eq!(
+            unprefix_primitives("Response<super::i64>, x: super::Book, super::super::i32x, super::boolean"),
+            "Response<i64>, x: super::Book, super::super::i32x, super::boolean"
+        );
     }
 
     #[test]
