@@ -16,7 +16,10 @@ use tonic::Code;
 /// A server config: loopback, a free port, and etcd when given.
 fn config(instance: &str, etcd: Option<(&Etcd, &str)>, extra: &str) -> greeter::config::Config {
     let etcd = match etcd {
-        Some((etcd, key)) => format!("  etcd:\n    hosts: [\"{}\"]\n    key: {key}\n", etcd.endpoint()),
+        Some((etcd, key)) => format!(
+            "  etcd:\n    hosts: [\"{}\"]\n    key: {key}\n",
+            etcd.endpoint()
+        ),
         None => String::new(),
     };
     let text = format!(
@@ -45,7 +48,11 @@ async fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> Duratio
 
 /// Calls SayHello `n` times from `callers` concurrent tasks; counts answers per instance and
 /// the failures.
-async fn spread(client: &GreeterClient, callers: usize, n: usize) -> (HashMap<String, usize>, Vec<tonic::Status>) {
+async fn spread(
+    client: &GreeterClient,
+    callers: usize,
+    n: usize,
+) -> (HashMap<String, usize>, Vec<tonic::Status>) {
     let mut tasks = Vec::new();
     for _ in 0..callers {
         let client = client.clone();
@@ -79,24 +86,38 @@ async fn servers_register_under_the_key_and_the_client_follows_them() {
     for server in [&a, &b] {
         let registered = server.registered_key().unwrap();
         let lease = registered.strip_prefix(&format!("{key}/")).unwrap();
-        assert!(lease.parse::<i64>().is_ok(), "key {registered} is not <key>/<leaseID>");
+        assert!(
+            lease.parse::<i64>().is_ok(),
+            "key {registered} is not <key>/<leaseID>"
+        );
     }
 
-    let client = GreeterClient::new(&RpcClientConf::etcd([etcd.endpoint()], key)).await.unwrap();
+    let client = GreeterClient::new(&RpcClientConf::etcd([etcd.endpoint()], key))
+        .await
+        .unwrap();
     let mut expected = vec![a.local_addr().to_string(), b.local_addr().to_string()];
     expected.sort();
     assert_eq!(client.client().endpoints(), expected);
 
     let (by, failures) = spread(&client, 4, 200).await;
     assert!(failures.is_empty(), "{failures:?}");
-    assert!(by["a"] >= 40 && by["b"] >= 40, "calls were not spread: {by:?}");
+    assert!(
+        by["a"] >= 40 && by["b"] >= 40,
+        "calls were not spread: {by:?}"
+    );
 
     // A third instance is picked up live, without touching the client.
     let c = serve(config("c", Some((&etcd, key)), "")).await;
-    eventually(Duration::from_secs(3), || client.client().endpoints().len() == 3).await;
+    eventually(Duration::from_secs(3), || {
+        client.client().endpoints().len() == 3
+    })
+    .await;
     let (by, failures) = spread(&client, 4, 300).await;
     assert!(failures.is_empty(), "{failures:?}");
-    assert!(by.get("c").copied().unwrap_or(0) >= 30, "the new instance got no share: {by:?}");
+    assert!(
+        by.get("c").copied().unwrap_or(0) >= 30,
+        "the new instance got no share: {by:?}"
+    );
 
     // A graceful shutdown deregisters first: the client drops the instance and no call fails.
     c.shutdown().await.unwrap();
@@ -133,8 +154,13 @@ async fn a_killed_instance_leaves_within_the_ttl_and_then_no_call_fails() {
     let dir = tempfile::tempdir().unwrap();
     let survivor = serve(config("survivor", Some((&etcd, key)), "")).await;
     let mut doomed = spawn_process(&etcd, key, dir.path());
-    let client = GreeterClient::new(&RpcClientConf::etcd([etcd.endpoint()], key)).await.unwrap();
-    eventually(Duration::from_secs(10), || client.client().endpoints().len() == 2).await;
+    let client = GreeterClient::new(&RpcClientConf::etcd([etcd.endpoint()], key))
+        .await
+        .unwrap();
+    eventually(Duration::from_secs(10), || {
+        client.client().endpoints().len() == 2
+    })
+    .await;
     let (by, _) = spread(&client, 2, 100).await;
     assert!(by.get("doomed").copied().unwrap_or(0) > 0, "{by:?}");
 
@@ -145,17 +171,24 @@ async fn a_killed_instance_leaves_within_the_ttl_and_then_no_call_fails() {
         client.client().endpoints() == vec![survivor.local_addr().to_string()]
     })
     .await;
-    assert!(gone > Duration::from_secs(2), "the key went too early ({gone:?}): was it deregistered?");
+    assert!(
+        gone > Duration::from_secs(2),
+        "the key went too early ({gone:?}): was it deregistered?"
+    );
 
     let (by, failures) = spread(&client, 4, 200).await;
-    assert!(failures.is_empty(), "calls failed after the dead instance left: {failures:?}");
+    assert!(
+        failures.is_empty(),
+        "calls failed after the dead instance left: {failures:?}"
+    );
     assert_eq!(by["survivor"], 200);
     survivor.shutdown().await.unwrap();
 }
 
 /// The share of calls the slow instance gets with `kind`, with 8 callers.
 async fn slow_share(kind: BalancerKind, fast: &RunningServer, slow: &RunningServer) -> f64 {
-    let mut conf = RpcClientConf::endpoints([fast.local_addr().to_string(), slow.local_addr().to_string()]);
+    let mut conf =
+        RpcClientConf::endpoints([fast.local_addr().to_string(), slow.local_addr().to_string()]);
     conf.balancer = kind;
     let client = GreeterClient::new(&conf).await.unwrap();
     let (by, failures) = spread(&client, 8, 400).await;
@@ -171,16 +204,24 @@ async fn p2c_ewma_sends_a_slow_instance_far_fewer_calls_than_round_robin() {
     let round_robin = slow_share(BalancerKind::RoundRobin, &fast, &slow).await;
     let p2c = slow_share(BalancerKind::P2cEwma, &fast, &slow).await;
     println!("slow instance share: round robin {round_robin:.3}, p2c-ewma {p2c:.3}");
-    assert!((0.45..=0.55).contains(&round_robin), "round robin gave {round_robin}");
-    assert!(p2c < round_robin / 3.0, "p2c-ewma gave the slow instance {p2c}, round robin {round_robin}");
+    assert!(
+        (0.45..=0.55).contains(&round_robin),
+        "round robin gave {round_robin}"
+    );
+    assert!(
+        p2c < round_robin / 3.0,
+        "p2c-ewma gave the slow instance {p2c}, round robin {round_robin}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_breaker_opens_on_a_failing_server() {
     let failing = serve(config("failing", None, "faults:\n  fail: true\n")).await;
-    let client = GreeterClient::new(&RpcClientConf::endpoints([failing.local_addr().to_string()]))
-        .await
-        .unwrap();
+    let client = GreeterClient::new(&RpcClientConf::endpoints([failing
+        .local_addr()
+        .to_string()]))
+    .await
+    .unwrap();
     let mut reached = 0;
     let mut refused = 0;
     for _ in 0..200 {
@@ -192,7 +233,10 @@ async fn the_breaker_opens_on_a_failing_server() {
             reached += 1;
         }
     }
-    assert!(refused > 100, "the breaker let {reached} of 200 calls through");
+    assert!(
+        refused > 100,
+        "the breaker let {reached} of 200 calls through"
+    );
     // Other methods have their own breaker.
     assert!(client.whoami(()).await.is_ok());
 }
@@ -240,7 +284,10 @@ async fn every_kind_of_call_goes_through_the_balanced_client() {
         .await
         .unwrap();
 
-    let mut ticks = client.countdown(CountdownRequest { from: 3 }).await.unwrap();
+    let mut ticks = client
+        .countdown(CountdownRequest { from: 3 })
+        .await
+        .unwrap();
     let mut seen = Vec::new();
     while let Some(tick) = ticks.message().await.unwrap() {
         seen.push(tick.remaining);
@@ -249,7 +296,10 @@ async fn every_kind_of_call_goes_through_the_balanced_client() {
 
     let words = ["calls", "in", "a", "stream"].map(|w| Word { text: w.into() });
     let sentence = client.collect(tokio_stream::iter(words)).await.unwrap();
-    assert_eq!((sentence.text.as_str(), sentence.words), ("calls in a stream", 4));
+    assert_eq!(
+        (sentence.text.as_str(), sentence.words),
+        ("calls in a stream", 4)
+    );
 
     let lines = ["one", "two"].map(|t| Line { text: t.into() });
     let mut answers = client.chat(tokio_stream::iter(lines)).await.unwrap();
@@ -275,5 +325,8 @@ async fn a_key_without_instances_is_a_clear_error() {
         .unwrap();
     let status = client.say_hello(hello()).await.unwrap_err();
     assert_eq!(status.code(), Code::Unavailable);
-    assert_eq!(status.message(), "no instance available for etcd key nobody.rpc");
+    assert_eq!(
+        status.message(),
+        "no instance available for etcd key nobody.rpc"
+    );
 }

@@ -41,23 +41,41 @@ pub fn generate(args: &GenArgs) -> ExitCode {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "service".to_owned());
-    let dir = args.target.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let dir = args
+        .target
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("."));
     let includes = Includes(args.includes.clone());
-    run(&args.proto, &includes, &dir, &stem, &args.target, args.multiple, false)
+    run(
+        &args.proto,
+        &includes,
+        &dir,
+        &stem,
+        &args.target,
+        args.multiple,
+        false,
+    )
 }
 
 pub fn new(args: &NewArgs) -> ExitCode {
     let name = &args.name;
     if name.is_empty()
         || !name.starts_with(|c: char| c.is_ascii_alphabetic())
-        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         eprintln!(
             "error: `{name}` is not a usable service name; start with a letter, use letters, digits, `-` and `_`"
         );
         return ExitCode::FAILURE;
     }
-    let dir = args.target.dir.clone().unwrap_or_else(|| PathBuf::from(name));
+    let dir = args
+        .target
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(name));
     let proto_path = dir.join(format!("{name}.proto"));
     if !proto_path.exists() {
         let templates = match Templates::load(args.target.home.as_deref()) {
@@ -72,11 +90,21 @@ pub fn new(args: &NewArgs) -> ExitCode {
             println!("  create {}", proto_path.display());
             return ExitCode::SUCCESS;
         }
-        if let Err(err) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&proto_path, text)) {
+        if let Err(err) =
+            std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&proto_path, text))
+        {
             return fail(&format!("cannot write {}: {err}", proto_path.display()));
         }
     }
-    run(&proto_path, &Includes::default(), &dir, name, &args.target, false, true)
+    run(
+        &proto_path,
+        &Includes::default(),
+        &dir,
+        name,
+        &args.target,
+        false,
+        true,
+    )
 }
 
 fn run(
@@ -107,7 +135,10 @@ fn run(
         None => RzeroDep::Version(env!("CARGO_PKG_VERSION").to_owned()),
     };
     let options = GenOptions {
-        package: target.package.clone().unwrap_or_else(|| default_name.to_owned()),
+        package: target
+            .package
+            .clone()
+            .unwrap_or_else(|| default_name.to_owned()),
         rzero,
         multiple,
         hello,

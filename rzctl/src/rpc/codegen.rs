@@ -63,9 +63,11 @@ pub(crate) fn generate(compiled: Compiled) -> Result<RpcSpec, String> {
         .collect();
     // prost-build asserts its invariants with panics; protox has checked the files, but a
     // panic must still become an error message, not a crash.
-    let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.generate(requests)))
-        .map_err(|_| format!("prost-build failed on {name}; please report this file"))?;
-    let mut modules = generated.map_err(|e| format!("cannot generate the protobuf code of {name}: {e}"))?;
+    let generated =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.generate(requests)))
+            .map_err(|_| format!("prost-build failed on {name}; please report this file"))?;
+    let mut modules =
+        generated.map_err(|e| format!("cannot generate the protobuf code of {name}: {e}"))?;
     modules.retain(|module, _| module.parts().collect::<Vec<_>>() != ["google", "protobuf"]);
     for code in modules.values_mut() {
         *code = unprefix_primitives(code);
@@ -79,7 +81,7 @@ pub(crate) fn generate(compiled: Compiled) -> Result<RpcSpec, String> {
         .borrow()
         .iter()
         .filter(|s| s.package == package && root_services.contains(&s.proto_name.as_str()))
-        .map(|s| service_spec(s))
+        .map(service_spec)
         .collect();
 
     let mut descriptors = files.clone();
@@ -165,10 +167,14 @@ fn unprefix_primitives(code: &str) -> String {
         let (before, from) = rest.split_at(at);
         out.push_str(before);
         let after = &from["super::".len()..];
-        let ident_before = before.chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':');
+        let ident_before = before
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':');
         let primitive = PRIMITIVES.iter().find(|p| {
             after.starts_with(*p)
-                && !after[p.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
+                && !after[p.len()..]
+                    .starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
         });
         match primitive {
             Some(p) if !ident_before => {
@@ -210,7 +216,11 @@ fn absolute(package: &[String], rust_type: &str) -> String {
 }
 
 /// The package modules nested as Rust modules, then the encoded descriptors.
-fn render_pb(proto: &str, modules: &std::collections::HashMap<Module, String>, descriptors: &[u8]) -> String {
+fn render_pb(
+    proto: &str,
+    modules: &std::collections::HashMap<Module, String>,
+    descriptors: &[u8],
+) -> String {
     #[derive(Default)]
     struct Node {
         code: String,
@@ -269,9 +279,18 @@ mod tests {
     fn types_resolve_from_the_crate_root() {
         let pkg = vec!["shop".to_owned(), "v1".to_owned()];
         assert_eq!(absolute(&pkg, "Book"), "crate::pb::shop::v1::Book");
-        assert_eq!(absolute(&pkg, "book::Cover"), "crate::pb::shop::v1::book::Cover");
-        assert_eq!(absolute(&pkg, "super::super::common::Page"), "crate::pb::common::Page");
-        assert_eq!(absolute(&pkg, "::prost_types::Timestamp"), "::prost_types::Timestamp");
+        assert_eq!(
+            absolute(&pkg, "book::Cover"),
+            "crate::pb::shop::v1::book::Cover"
+        );
+        assert_eq!(
+            absolute(&pkg, "super::super::common::Page"),
+            "crate::pb::common::Page"
+        );
+        assert_eq!(
+            absolute(&pkg, "::prost_types::Timestamp"),
+            "::prost_types::Timestamp"
+        );
         assert_eq!(absolute(&pkg, "()"), "()");
         assert_eq!(absolute(&[], "Ping"), "crate::pb::Ping");
     }
@@ -279,7 +298,9 @@ mod tests {
     #[test]
     fn primitive_method_types_lose_their_super_prefix() {
         assert_eq!(
-            unprefix_primitives("Response<super::i64>, x: super::Book, super::super::i32x, super::boolean"),
+            unprefix_primitives(
+                "Response<super::i64>, x: super::Book, super::super::i32x, super::boolean"
+            ),
             "Response<i64>, x: super::Book, super::super::i32x, super::boolean"
         );
     }

@@ -1,8 +1,8 @@
 //! Registration: a server puts `<key>/<leaseID>` -> its address under a lease, keeps the
 //! lease alive, and registers again whenever the lease is lost.
 
-use super::{DiscovError, EtcdConf};
 use super::etcd::{EtcdClient, EtcdError};
+use super::{DiscovError, EtcdConf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -96,7 +96,9 @@ async fn put_with_lease(
 ) -> Result<i64, EtcdError> {
     let ttl = i64::try_from(TTL.as_secs()).unwrap_or(10);
     let lease = client.grant(ttl).await?;
-    client.put(&format!("{prefix}{lease}"), value, lease).await?;
+    client
+        .put(&format!("{prefix}{lease}"), value, lease)
+        .await?;
     Ok(lease)
 }
 

@@ -1,8 +1,8 @@
 //! Discovery: the current set of instance addresses, from a watched etcd prefix or a fixed
 //! list, as a `watch` channel the balancer follows.
 
-use super::{DiscovError, EtcdConf};
 use super::etcd::{EVENT_DELETE, EtcdClient, EtcdError};
+use super::{DiscovError, EtcdConf};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -27,7 +27,10 @@ impl Subscriber {
     /// when something else balances in front.
     pub fn fixed(endpoints: impl IntoIterator<Item = String>) -> Self {
         let set: Endpoints = endpoints.into_iter().collect();
-        let describe = format!("endpoints {}", set.iter().cloned().collect::<Vec<_>>().join(","));
+        let describe = format!(
+            "endpoints {}",
+            set.iter().cloned().collect::<Vec<_>>().join(",")
+        );
         let (_tx, rx) = watch::channel(set);
         Self {
             endpoints: rx,
@@ -97,7 +100,9 @@ async fn follow(
     loop {
         match watch_from(&mut client, &prefix, &mut by_key, &mut revision, &tx).await {
             Ok(()) => tracing::debug!(%prefix, "etcd watch ended; watching again"),
-            Err(err) => tracing::warn!(%err, %prefix, "etcd watch failed; keeping the last known instances"),
+            Err(err) => {
+                tracing::warn!(%err, %prefix, "etcd watch failed; keeping the last known instances")
+            }
         }
         if tx.is_closed() {
             return;

@@ -37,7 +37,10 @@ impl RpcMetrics {
                         "duration_ms",
                         format!("{side} call latency in milliseconds."),
                     ))
-                    .buckets(vec![1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0, 5000.0]),
+                    .buckets(vec![
+                        1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0,
+                        5000.0,
+                    ]),
                     &["method"],
                 )
                 .expect("valid histogram"),

@@ -124,7 +124,10 @@ impl RpcServerConf {
             if !is_full_method(&m.full_method) {
                 return Err(ConfError::rule(
                     format!("method_timeouts[{i}].full_method"),
-                    format!("`{}` is not of the form /package.Service/Method", m.full_method),
+                    format!(
+                        "`{}` is not of the form /package.Service/Method",
+                        m.full_method
+                    ),
                 ));
             }
         }
@@ -232,7 +235,10 @@ impl RpcClientConf {
     }
 
     /// A client of the instances under `key` in the etcd at `hosts`.
-    pub fn etcd(hosts: impl IntoIterator<Item = impl Into<String>>, key: impl Into<String>) -> Self {
+    pub fn etcd(
+        hosts: impl IntoIterator<Item = impl Into<String>>,
+        key: impl Into<String>,
+    ) -> Self {
         Self {
             etcd: Some(EtcdConf {
                 hosts: hosts.into_iter().map(Into::into).collect(),
@@ -268,7 +274,12 @@ mod tests {
     #[test]
     fn full_method_names_are_checked() {
         assert!(is_full_method("/greet.Greeter/SayHello"));
-        for bad in ["greet.Greeter/SayHello", "/greet.Greeter", "//SayHello", "/a/b/c"] {
+        for bad in [
+            "greet.Greeter/SayHello",
+            "/greet.Greeter",
+            "//SayHello",
+            "/a/b/c",
+        ] {
             assert!(!is_full_method(bad), "{bad}");
         }
         let conf = RpcServerConf {

@@ -73,7 +73,11 @@ impl Methods {
             return Arc::clone(method);
         }
         let mut all = self.by_path.write();
-        let key = if all.len() >= MAX_METHODS { OTHER } else { path };
+        let key = if all.len() >= MAX_METHODS {
+            OTHER
+        } else {
+            path
+        };
         Arc::clone(all.entry(key.into()).or_insert_with(|| {
             let timeout = match self.timeouts.get(key) {
                 Some(t) => Some(*t).filter(|t| !t.is_zero()),
@@ -105,9 +109,18 @@ mod tests {
                 ("/a.A/Free".to_owned(), Duration::ZERO),
             ]),
         );
-        assert_eq!(methods.get("/a.A/Fast").timeout, Some(Duration::from_secs(2)));
-        assert_eq!(methods.get("/a.A/Slow").timeout, Some(Duration::from_secs(10)));
+        assert_eq!(
+            methods.get("/a.A/Fast").timeout,
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            methods.get("/a.A/Slow").timeout,
+            Some(Duration::from_secs(10))
+        );
         assert_eq!(methods.get("/a.A/Free").timeout, None);
-        assert!(Arc::ptr_eq(&methods.get("/a.A/Fast"), &methods.get("/a.A/Fast")));
+        assert!(Arc::ptr_eq(
+            &methods.get("/a.A/Fast"),
+            &methods.get("/a.A/Fast")
+        ));
     }
 }

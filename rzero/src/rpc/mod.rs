@@ -19,7 +19,7 @@ mod method;
 mod server;
 mod status;
 
-pub use client::{Client, ClientError, RpcChannel, is_unavailable};
+pub use client::{Client, ClientError, RpcChannel};
 pub use conf::{
     AuthConf, BalancerKind, ClientMiddlewaresConf, MethodTimeout, RpcClientConf, RpcServerConf,
     ServerMiddlewaresConf,

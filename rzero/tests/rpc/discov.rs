@@ -22,8 +22,12 @@ async fn a_registration_is_seen_by_watchers_and_deleted_when_deregistered() {
     let watcher = Subscriber::etcd(&conf).await.unwrap();
     assert!(addrs(&watcher).is_empty());
 
-    let one = Registration::register(&conf, "10.0.0.1:8080".into()).await.unwrap();
-    let two = Registration::register(&conf, "10.0.0.2:8080".into()).await.unwrap();
+    let one = Registration::register(&conf, "10.0.0.1:8080".into())
+        .await
+        .unwrap();
+    let two = Registration::register(&conf, "10.0.0.2:8080".into())
+        .await
+        .unwrap();
     assert_eq!(one.key(), format!("user.rpc/{}", one.lease_id()));
     assert_ne!(one.key(), two.key());
     eventually(Duration::from_secs(2), || addrs(&watcher).len() == 2).await;
@@ -36,7 +40,10 @@ async fn a_registration_is_seen_by_watchers_and_deleted_when_deregistered() {
     assert_eq!(addrs(&late), ["10.0.0.1:8080", "10.0.0.2:8080"]);
 
     one.deregister().await;
-    eventually(Duration::from_secs(2), || addrs(&watcher) == ["10.0.0.2:8080"]).await;
+    eventually(Duration::from_secs(2), || {
+        addrs(&watcher) == ["10.0.0.2:8080"]
+    })
+    .await;
     two.deregister().await;
     other.deregister().await;
     eventually(Duration::from_secs(2), || addrs(&watcher).is_empty()).await;
@@ -50,7 +57,9 @@ fn conf_key(etcd: &Etcd, key: &str) -> EtcdConf {
 async fn the_lease_is_kept_alive_past_its_ttl() {
     let etcd = Etcd::start();
     let conf = conf(&etcd, "kept.rpc");
-    let registration = Registration::register(&conf, "10.0.0.1:1".into()).await.unwrap();
+    let registration = Registration::register(&conf, "10.0.0.1:1".into())
+        .await
+        .unwrap();
     tokio::time::sleep(rzero::discov::TTL + Duration::from_secs(2)).await;
     let watcher = Subscriber::etcd(&conf).await.unwrap();
     assert_eq!(addrs(&watcher), ["10.0.0.1:1"]);
@@ -61,7 +70,9 @@ async fn the_lease_is_kept_alive_past_its_ttl() {
 async fn a_server_registers_again_after_etcd_restarts_and_watchers_resume() {
     let mut etcd = Etcd::start();
     let conf = conf(&etcd, "phoenix.rpc");
-    let registration = Registration::register(&conf, "10.0.0.1:1".into()).await.unwrap();
+    let registration = Registration::register(&conf, "10.0.0.1:1".into())
+        .await
+        .unwrap();
     let watcher = Subscriber::etcd(&conf).await.unwrap();
     eventually(Duration::from_secs(2), || addrs(&watcher).len() == 1).await;
 
@@ -76,7 +87,10 @@ async fn a_server_registers_again_after_etcd_restarts_and_watchers_resume() {
     // watcher, reading the prefix afresh, must see it.
     let before = registration.lease_id();
     etcd.restart_empty();
-    eventually(Duration::from_secs(15), || registration.lease_id() != before).await;
+    eventually(Duration::from_secs(15), || {
+        registration.lease_id() != before
+    })
+    .await;
     let fresh = Subscriber::etcd(&conf).await.unwrap();
     assert_eq!(addrs(&fresh), ["10.0.0.1:1"]);
     eventually(Duration::from_secs(5), || addrs(&watcher) == ["10.0.0.1:1"]).await;
@@ -92,12 +106,20 @@ async fn an_unreachable_etcd_is_an_error_at_start() {
         key: "nowhere.rpc".into(),
         ..EtcdConf::default()
     };
-    let err = Registration::register(&conf, "10.0.0.1:1".into()).await.unwrap_err();
+    let err = Registration::register(&conf, "10.0.0.1:1".into())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains(&port.to_string()), "{err}");
     assert!(Subscriber::etcd(&conf).await.is_err());
     let bad = EtcdConf {
         key: "trailing/".into(),
         ..conf
     };
-    assert!(Registration::register(&bad, "x".into()).await.unwrap_err().to_string().contains("must not end with `/`"));
+    assert!(
+        Registration::register(&bad, "x".into())
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("must not end with `/`")
+    );
 }

@@ -23,14 +23,22 @@ fn server_conf(etcd: &Etcd, key: &str) -> RpcServerConf {
 #[tokio::test]
 async fn a_server_serves_health_and_deregisters_before_it_stops() {
     let etcd = Etcd::start();
-    let running = Server::new(server_conf(&etcd, "health.rpc")).unwrap().bind().await.unwrap();
+    let running = Server::new(server_conf(&etcd, "health.rpc"))
+        .unwrap()
+        .bind()
+        .await
+        .unwrap();
     let addr = running.local_addr().to_string();
 
-    let client = Client::new(&RpcClientConf::etcd([etcd.endpoint()], "health.rpc")).await.unwrap();
-    assert_eq!(client.endpoints(), [addr.clone()]);
+    let client = Client::new(&RpcClientConf::etcd([etcd.endpoint()], "health.rpc"))
+        .await
+        .unwrap();
+    assert_eq!(client.endpoints(), vec![addr.clone()]);
     let mut health = HealthClient::new(client.channel());
     let answer = health
-        .check(HealthCheckRequest { service: String::new() })
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
         .await
         .unwrap()
         .into_inner();
@@ -48,7 +56,10 @@ async fn a_server_serves_health_and_deregisters_before_it_stops() {
     // The key goes first, while the port still answers.
     eventually(Duration::from_secs(2), || endpoints.borrow().is_empty()).await;
     shutdown.await.unwrap().unwrap();
-    assert!(tokio::net::TcpStream::connect(&addr).await.is_err(), "still accepting after shutdown");
+    assert!(
+        tokio::net::TcpStream::connect(&addr).await.is_err(),
+        "still accepting after shutdown"
+    );
 }
 
 #[tokio::test]
@@ -57,7 +68,9 @@ async fn a_bound_wildcard_address_is_registered_as_a_dialable_one() {
     let mut conf = server_conf(&etcd, "wild.rpc");
     conf.listen_on = "0.0.0.0:0".into();
     let running = Server::new(conf).unwrap().bind().await.unwrap();
-    let client = Client::new(&RpcClientConf::etcd([etcd.endpoint()], "wild.rpc")).await.unwrap();
+    let client = Client::new(&RpcClientConf::etcd([etcd.endpoint()], "wild.rpc"))
+        .await
+        .unwrap();
     let registered = client.endpoints();
     assert_eq!(registered.len(), 1);
     let addr: std::net::SocketAddr = registered[0].parse().unwrap();

@@ -121,7 +121,10 @@ impl RpcCtx {
 fn service(spec: &ServiceSpec, multiple: bool) -> ServiceCtx {
     let module = crate::rpc::service::module_name(&spec.proto_name.to_snake_case());
     let (logic_module, logic_dir) = if multiple {
-        (format!("crate::logic::{module}"), format!("src/logic/{}", bare(&module)))
+        (
+            format!("crate::logic::{module}"),
+            format!("src/logic/{}", bare(&module)),
+        )
     } else {
         ("crate::logic".to_owned(), "src/logic".to_owned())
     };

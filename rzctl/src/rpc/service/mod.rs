@@ -62,33 +62,91 @@ pub fn plan(
 ) -> Result<Vec<Output>, GenError> {
     let ctx = RpcCtx::build(spec, options).map_err(GenError::Spec)?;
     let mut outputs = Vec::new();
-    let mut add = |path: PathBuf, kind: FileKind, template: &str, value: serde_json::Value| -> Result<(), GenError> {
+    let mut add = |path: PathBuf,
+                   kind: FileKind,
+                   template: &str,
+                   value: serde_json::Value|
+     -> Result<(), GenError> {
         let text = templates.render(template, &value)?;
         let content = if path.extension().is_some_and(|e| e == "rs") {
             format::rust(&text, &path.display().to_string(), root)?
         } else {
             text
         };
-        outputs.push(Output { path, content, kind });
+        outputs.push(Output {
+            path,
+            content,
+            kind,
+        });
         Ok(())
     };
     let json = |value: &dyn ErasedJson| value.json();
-    let item = |value: &dyn ErasedJson| Item { ctx: &ctx, item: value.json() }.json_value();
+    let item = |value: &dyn ErasedJson| {
+        Item {
+            ctx: &ctx,
+            item: value.json(),
+        }
+        .json_value()
+    };
     use FileKind::{Generated, Scaffold};
-    add("Cargo.toml".into(), Scaffold, "rpc/Cargo.toml.tera", json(&ctx))?;
-    add(format!("etc/{}.yaml", ctx.package).into(), Scaffold, "rpc/etc.yaml.tera", json(&ctx))?;
-    add("src/main.rs".into(), Scaffold, "rpc/main.rs.tera", json(&ctx))?;
+    add(
+        "Cargo.toml".into(),
+        Scaffold,
+        "rpc/Cargo.toml.tera",
+        json(&ctx),
+    )?;
+    add(
+        format!("etc/{}.yaml", ctx.package).into(),
+        Scaffold,
+        "rpc/etc.yaml.tera",
+        json(&ctx),
+    )?;
+    add(
+        "src/main.rs".into(),
+        Scaffold,
+        "rpc/main.rs.tera",
+        json(&ctx),
+    )?;
     add("src/lib.rs".into(), Scaffold, "rpc/lib.rs.tera", json(&ctx))?;
-    add("src/config.rs".into(), Scaffold, "rpc/config.rs.tera", json(&ctx))?;
+    add(
+        "src/config.rs".into(),
+        Scaffold,
+        "rpc/config.rs.tera",
+        json(&ctx),
+    )?;
     add("src/svc.rs".into(), Scaffold, "rpc/svc.rs.tera", json(&ctx))?;
-    add("src/server/mod.rs".into(), Generated, "rpc/server_mod.rs.tera", json(&ctx))?;
-    add("src/client/mod.rs".into(), Generated, "rpc/client_mod.rs.tera", json(&ctx))?;
+    add(
+        "src/server/mod.rs".into(),
+        Generated,
+        "rpc/server_mod.rs.tera",
+        json(&ctx),
+    )?;
+    add(
+        "src/client/mod.rs".into(),
+        Generated,
+        "rpc/client_mod.rs.tera",
+        json(&ctx),
+    )?;
     let mut logic_modules = Vec::new();
     for service in &ctx.services {
         let file = bare(&service.module);
-        add(format!("src/server/{file}.rs").into(), Generated, "rpc/server.rs.tera", item(service))?;
-        add(format!("src/client/{file}.rs").into(), Generated, "rpc/client.rs.tera", item(service))?;
-        let logic = if options.hello { "rpc/new_logic.rs.tera" } else { "rpc/logic.rs.tera" };
+        add(
+            format!("src/server/{file}.rs").into(),
+            Generated,
+            "rpc/server.rs.tera",
+            item(service),
+        )?;
+        add(
+            format!("src/client/{file}.rs").into(),
+            Generated,
+            "rpc/client.rs.tera",
+            item(service),
+        )?;
+        let logic = if options.hello {
+            "rpc/new_logic.rs.tera"
+        } else {
+            "rpc/logic.rs.tera"
+        };
         for method in &service.methods {
             add(
                 method.logic_file.clone().into(),
@@ -100,12 +158,18 @@ pub fn plan(
         let methods: Vec<String> = service.methods.iter().map(|m| m.module.clone()).collect();
         if ctx.multiple {
             logic_modules.push(service.module.clone());
-            let doc = format!("The logic of {}, one file per method; each file is yours.", service.spec.full_name);
+            let doc = format!(
+                "The logic of {}, one file per method; each file is yours.",
+                service.spec.full_name
+            );
             add(
                 Path::new(&service.logic_dir).join("mod.rs"),
                 Generated,
                 "rpc/mod.rs.tera",
-                item(&ModulesItem { doc: &doc, modules: methods }),
+                item(&ModulesItem {
+                    doc: &doc,
+                    modules: methods,
+                }),
             )?;
         } else {
             logic_modules.extend(methods);
@@ -120,7 +184,10 @@ pub fn plan(
         "src/logic/mod.rs".into(),
         Generated,
         "rpc/mod.rs.tera",
-        item(&ModulesItem { doc, modules: logic_modules }),
+        item(&ModulesItem {
+            doc,
+            modules: logic_modules,
+        }),
     )?;
     outputs.push(Output {
         path: "src/pb.rs".into(),

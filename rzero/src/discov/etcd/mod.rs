@@ -109,7 +109,11 @@ impl EtcdClient {
         request
     }
 
-    async fn unary<Req, Resp>(&mut self, path: &'static str, message: Req) -> Result<Resp, EtcdError>
+    async fn unary<Req, Resp>(
+        &mut self,
+        path: &'static str,
+        message: Req,
+    ) -> Result<Resp, EtcdError>
     where
         Req: Message + Send + Sync + 'static,
         Resp: Message + Default + Send + Sync + 'static,
@@ -183,7 +187,12 @@ impl EtcdClient {
         let pairs = answer
             .kvs
             .into_iter()
-            .filter_map(|kv| Some((String::from_utf8(kv.key).ok()?, String::from_utf8(kv.value).ok()?)))
+            .filter_map(|kv| {
+                Some((
+                    String::from_utf8(kv.key).ok()?,
+                    String::from_utf8(kv.value).ok()?,
+                ))
+            })
             .collect();
         Ok((pairs, revision))
     }
@@ -202,7 +211,12 @@ impl EtcdClient {
         Ok(answer.id)
     }
 
-    pub(crate) async fn put(&mut self, key: &str, value: &str, lease: i64) -> Result<(), EtcdError> {
+    pub(crate) async fn put(
+        &mut self,
+        key: &str,
+        value: &str,
+        lease: i64,
+    ) -> Result<(), EtcdError> {
         let _: pb::PutResponse = self
             .unary(
                 "/etcdserverpb.KV/Put",

@@ -114,7 +114,9 @@ impl Balancer {
                     channel,
                     stats: Stats::default(),
                 })),
-                Err(err) => tracing::warn!(%addr, %err, "ignoring an instance with an unusable address"),
+                Err(err) => {
+                    tracing::warn!(%addr, %err, "ignoring an instance with an unusable address")
+                }
             }
         }
         *self.conns.write() = fresh;

@@ -94,8 +94,10 @@ impl Stats {
             (-idle / DECAY_NANOS).exp()
         };
         let lag = now.saturating_sub(started) as f64;
-        self.lag
-            .store((old_lag as f64 * w + lag * (1.0 - w)) as u64, Ordering::Relaxed);
+        self.lag.store(
+            (old_lag as f64 * w + lag * (1.0 - w)) as u64,
+            Ordering::Relaxed,
+        );
         let success = if ok { INIT_SUCCESS as f64 } else { 0.0 };
         let old_success = self.success.load(Ordering::Relaxed) as f64;
         self.success.store(
@@ -180,7 +182,11 @@ mod tests {
         fast.start(now());
         fast.start(now());
         assert!(fast.load() >= before * 3 - 3, "{} vs {before}", fast.load());
-        assert_eq!(Stats::default().load(), 1, "an unused connection is the least loaded");
+        assert_eq!(
+            Stats::default().load(),
+            1,
+            "an unused connection is the least loaded"
+        );
     }
 
     #[test]

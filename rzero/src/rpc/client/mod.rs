@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+use tonic::Status;
 use tonic::body::Body;
-use tonic::{Code, Status};
 use tower::{Service, ServiceExt};
 
 /// Why a client could not be built.
@@ -46,9 +46,14 @@ impl Client {
             Some(etcd) => Subscriber::etcd(etcd).await?,
             None => Subscriber::fixed(conf.endpoints.iter().cloned()),
         };
-        let balancer = Balancer::follow(conf.balancer, subscriber.endpoints(), conf.connect_timeout);
+        let balancer =
+            Balancer::follow(conf.balancer, subscriber.endpoints(), conf.connect_timeout);
         let mw = conf.middlewares;
-        let header = |value: &str| HeaderValue::from_str(value).ok().filter(|_| !value.is_empty());
+        let header = |value: &str| {
+            HeaderValue::from_str(value)
+                .ok()
+                .filter(|_| !value.is_empty())
+        };
         Ok(Self {
             channel: RpcChannel {
                 shared: Arc::new(Shared {
@@ -123,7 +128,8 @@ impl Service<http::Request<Body>> for RpcChannel {
         let method = shared.methods.get(request.uri().path());
         let headers = request.headers_mut();
         if shared.trace {
-            let ctx = TraceContext::current().map_or_else(|| TraceContext::root(1.0), |c| c.child());
+            let ctx =
+                TraceContext::current().map_or_else(|| TraceContext::root(1.0), |c| c.child());
             if let Ok(value) = HeaderValue::from_bytes(&ctx.traceparent_bytes()) {
                 headers.insert("traceparent", value);
             }
@@ -133,7 +139,10 @@ impl Service<http::Request<Body>> for RpcChannel {
             headers.insert("token", token.clone());
         }
         // A deadline the caller set on the request (`Request::set_timeout`) wins if shorter.
-        let limit = match (method.timeout, headers.get("grpc-timeout").and_then(parse_grpc_timeout)) {
+        let limit = match (
+            method.timeout,
+            headers.get("grpc-timeout").and_then(parse_grpc_timeout),
+        ) {
             (Some(ours), Some(theirs)) => Some(ours.min(theirs)),
             (ours, theirs) => ours.or(theirs),
         };
@@ -146,7 +155,14 @@ impl Service<http::Request<Body>> for RpcChannel {
         let promise = if shared.breaker {
             match method.breaker.allow() {
                 Ok(promise) => Some(promise),
-                Err(open) => return refuse(&method, shared.metrics, start, Status::unavailable(open.to_string())),
+                Err(open) => {
+                    return refuse(
+                        &method,
+                        shared.metrics,
+                        start,
+                        Status::unavailable(open.to_string()),
+                    );
+                }
             }
         } else {
             None
@@ -156,7 +172,8 @@ impl Service<http::Request<Body>> for RpcChannel {
                 // No instance is not a verdict on the service's health.
                 promise.accept();
             }
-            let status = Status::unavailable(format!("no instance available for {}", shared.target));
+            let status =
+                Status::unavailable(format!("no instance available for {}", shared.target));
             return refuse(&method, shared.metrics, start, status);
         };
         let metrics = shared.metrics;
@@ -195,7 +212,10 @@ impl Service<http::Request<Body>> for RpcChannel {
 }
 
 /// Sends the call on the picked connection, once it is ready.
-async fn send(picked: &Picked, request: http::Request<Body>) -> Result<http::Response<Body>, Status> {
+async fn send(
+    picked: &Picked,
+    request: http::Request<Body>,
+) -> Result<http::Response<Body>, Status> {
     let unavailable = |err: tonic::transport::Error| {
         Status::unavailable(format!("{}: {}", picked.conn.addr, describe(&err)))
     };
@@ -245,11 +265,6 @@ fn parse_grpc_timeout(value: &HeaderValue) -> Option<Duration> {
         "n" => Duration::from_nanos(n),
         _ => return None,
     })
-}
-
-/// Whether `code` means the call never reached a working server, for callers that retry.
-pub fn is_unavailable(status: &Status) -> bool {
-    status.code() == Code::Unavailable
 }
 
 #[cfg(test)]

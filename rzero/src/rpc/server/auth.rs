@@ -54,7 +54,10 @@ mod tests {
             apps: BTreeMap::from([("web".to_owned(), "s3cret".to_owned())]),
         })
         .unwrap();
-        assert!(auth.check(&headers(&[("app", "web"), ("token", "s3cret")])).is_ok());
+        assert!(
+            auth.check(&headers(&[("app", "web"), ("token", "s3cret")]))
+                .is_ok()
+        );
         for bad in [
             &[("app", "web"), ("token", "s3cre")][..],
             &[("app", "cli"), ("token", "s3cret")],

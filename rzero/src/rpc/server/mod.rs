@@ -150,9 +150,13 @@ impl Server {
 
         let (reporter, health_service) = tonic_health::server::health_reporter();
         if self.conf.health {
-            reporter.set_service_status("", ServingStatus::Serving).await;
+            reporter
+                .set_service_status("", ServingStatus::Serving)
+                .await;
             for name in &self.names {
-                reporter.set_service_status(*name, ServingStatus::Serving).await;
+                reporter
+                    .set_service_status(*name, ServingStatus::Serving)
+                    .await;
             }
             self.routes.add_service(health_service);
         }
@@ -313,6 +317,8 @@ impl RunningServer {
     }
 }
 
-fn flatten(joined: Result<Result<(), ServerError>, tokio::task::JoinError>) -> Result<(), ServerError> {
+fn flatten(
+    joined: Result<Result<(), ServerError>, tokio::task::JoinError>,
+) -> Result<(), ServerError> {
     joined.map_err(|e| ServerError::Serve(e.to_string()))?
 }
