@@ -330,3 +330,97 @@ async fn a_key_without_instances_is_a_clear_error() {
         "no instance available for etcd key nobody.rpc"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_token_auth_refuses_unknown_callers() {
+    let extra = "";
+    let mut config = config("guarded", None, extra);
+    config.rpc.auth.enabled = true;
+    config
+        .rpc
+        .auth
+        .apps
+        .insert("web".into(), "s3cret-token".into());
+    let server = serve(config).await;
+    let addr = server.local_addr().to_string();
+
+    let anonymous = GreeterClient::new(&RpcClientConf::endpoints([addr.clone()]))
+        .await
+        .unwrap();
+    let status = anonymous.say_hello(hello()).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated);
+
+    let mut conf = RpcClientConf::endpoints([addr.clone()]);
+    conf.app = "web".into();
+    conf.token = "wrong".into();
+    let wrong = GreeterClient::new(&conf).await.unwrap();
+    assert_eq!(
+        wrong.say_hello(hello()).await.unwrap_err().code(),
+        Code::Unauthenticated
+    );
+
+    conf.token = "s3cret-token".into();
+    let known = GreeterClient::new(&conf).await.unwrap();
+    assert_eq!(known.say_hello(hello()).await.unwrap().served_by, "guarded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_mode_serves_reflection_of_the_generated_descriptors() {
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+
+    let mut dev = config("dev", None, "");
+    dev.rpc.mode = rzero::conf::Mode::Dev;
+    let server = serve(dev).await;
+    let client =
+        rzero::rpc::Client::new(&RpcClientConf::endpoints([server.local_addr().to_string()]))
+            .await
+            .unwrap();
+    let mut reflection = ServerReflectionClient::new(client.channel());
+    let ask = |request: MessageRequest| {
+        tokio_stream::iter([ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(request),
+        }])
+    };
+    let mut answers = reflection
+        .server_reflection_info(ask(MessageRequest::ListServices(String::new())))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(MessageResponse::ListServicesResponse(list)) =
+        answers.message().await.unwrap().unwrap().message_response
+    else {
+        panic!("not a service list");
+    };
+    let names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
+    assert!(names.contains(&"greeter.Greeter".to_owned()), "{names:?}");
+
+    let mut answers = reflection
+        .server_reflection_info(ask(MessageRequest::FileContainingSymbol(
+            "greeter.HelloRequest".into(),
+        )))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(MessageResponse::FileDescriptorResponse(files)) =
+        answers.message().await.unwrap().unwrap().message_response
+    else {
+        panic!("no descriptor for greeter.HelloRequest");
+    };
+    assert!(!files.file_descriptor_proto.is_empty());
+
+    // Outside dev mode reflection is off.
+    let pro = serve(config("pro", None, "")).await;
+    let client = rzero::rpc::Client::new(&RpcClientConf::endpoints([pro.local_addr().to_string()]))
+        .await
+        .unwrap();
+    let mut reflection = ServerReflectionClient::new(client.channel());
+    let status = reflection
+        .server_reflection_info(ask(MessageRequest::ListServices(String::new())))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unimplemented);
+}

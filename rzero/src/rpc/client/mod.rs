@@ -283,7 +283,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_client_without_instances_says_which_target_has_none() {
+    async fn a_client_without_a_target_is_refused() {
         let client = Client::new(&RpcClientConf::endpoints(Vec::<String>::new()))
             .await
             .map(|_| ())

@@ -192,3 +192,124 @@ fn panicked(payload: &(dyn std::any::Any + Send)) -> Status {
     tracing::error!(panic = message, "a method panicked; answered INTERNAL");
     Status::internal("internal error")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::convert::Infallible;
+    use tower::ServiceExt;
+
+    fn stages(timeouts: &[(&str, u64)]) -> Arc<Stages> {
+        Arc::new(Stages {
+            trace: Some(1.0),
+            recover: true,
+            metrics: true,
+            breaker: true,
+            shedder: None,
+            auth: None,
+            methods: Methods::new(
+                crate::metrics::RpcMetrics::server(),
+                Some(Duration::from_secs(2)),
+                timeouts
+                    .iter()
+                    .map(|(m, ms)| ((*m).to_owned(), Duration::from_millis(*ms)))
+                    .collect::<HashMap<_, _>>(),
+            ),
+        })
+    }
+
+    fn call(path: &str) -> http::Request<Body> {
+        http::Request::builder()
+            .uri(format!("http://localhost{path}"))
+            .header(
+                "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            )
+            .body(Body::empty())
+            .unwrap()
+    }
+
+    async fn answer(
+        stages: &Arc<Stages>,
+        path: &str,
+        method: impl Fn() -> BoxFuture<'static, http::Response<Body>> + Clone + Send + 'static,
+    ) -> http::Response<Body> {
+        let inner = tower::service_fn(move |_: http::Request<Body>| {
+            let method = method.clone();
+            async move { Ok::<_, Infallible>(method().await) }
+        });
+        ChainLayer(Arc::clone(stages))
+            .layer(inner)
+            .oneshot(call(path))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_panicking_method_answers_internal() {
+        let stages = stages(&[]);
+        let response = answer(&stages, "/t.T/Panics", || {
+            Box::pin(async { panic!("boom") })
+        })
+        .await;
+        assert_eq!(code_of(&response), Code::Internal);
+    }
+
+    #[tokio::test]
+    async fn a_method_timeout_overrides_the_servers() {
+        let stages = stages(&[("/t.T/Quick", 20)]);
+        let slow = || -> BoxFuture<'static, http::Response<Body>> {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                http::Response::new(Body::empty())
+            })
+        };
+        let response = answer(&stages, "/t.T/Quick", slow).await;
+        assert_eq!(code_of(&response), Code::DeadlineExceeded);
+        let response = answer(&stages, "/t.T/Patient", slow).await;
+        assert_eq!(code_of(&response), Code::Ok);
+    }
+
+    #[tokio::test]
+    async fn the_method_runs_in_the_callers_trace() {
+        let stages = stages(&[]);
+        let response = answer(&stages, "/t.T/Traced", || {
+            Box::pin(async {
+                let trace = TraceContext::current().map(|c| c.trace_id.to_string());
+                let mut response = http::Response::new(Body::empty());
+                if let Some(id) = trace.and_then(|t| http::HeaderValue::from_str(&t).ok()) {
+                    response.headers_mut().insert("x-trace", id);
+                }
+                response
+            })
+        })
+        .await;
+        assert_eq!(
+            response.headers().get("x-trace").unwrap(),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_breaker_opens_on_failures_and_other_methods_stay_open() {
+        let stages = stages(&[]);
+        let failing = || -> BoxFuture<'static, http::Response<Body>> {
+            Box::pin(async { response(Status::unavailable("down")) })
+        };
+        let mut refused = 0;
+        for _ in 0..200 {
+            let response = answer(&stages, "/t.T/Failing", failing).await;
+            let status = Status::from_header_map(response.headers()).unwrap();
+            if status.message().contains("circuit breaker") {
+                refused += 1;
+            }
+        }
+        assert!(refused > 100, "{refused} of 200 refused");
+        let fine = answer(&stages, "/t.T/Fine", || {
+            Box::pin(async { http::Response::new(Body::empty()) })
+        })
+        .await;
+        assert_eq!(code_of(&fine), Code::Ok);
+    }
+}
