@@ -30,7 +30,7 @@ fi
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICK=$(getconf CLK_TCK)
 
-# Prints "calls/s cpu-microseconds-per-call" for one run of one side.
+# Prints "calls/s server-cpu-us-per-call client-cpu-us-per-call" for one run of one side.
 run_one() {
     local side=$1
     $pin_server "$BIN" serve "$side" "$PORT" >/dev/null 2>&1 &
@@ -47,30 +47,33 @@ run_one() {
     kill -TERM "$pid"
     wait "$pid" 2>/dev/null || true
     echo "$out" | awk -v b="$before" -v a="$after" -v tick="$TICK" \
-        '{printf "%s %.2f\n", $2, (a - b) * 1e6 / tick / $1}'
+        '{printf "%s %.2f %.2f\n", $2, (a - b) * 1e6 / tick / $1, $3 * 1e6 / tick / $1}'
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 sides=(bare rzero)
-printf 'round\tside\tcalls/s\tcpu_us/call\n' | tee "$OUT/runs.tsv"
+printf 'round\tside\tcalls/s\tserver_cpu_us/call\tclient_cpu_us/call\n' | tee "$OUT/runs.tsv"
 for round in $(seq "$ROUNDS"); do
     for side in "${sides[@]}"; do
-        read -r rps cpu < <(run_one "$side")
-        printf '%s\t%s\t%s\t%s\n' "$round" "$side" "$rps" "$cpu" | tee -a "$OUT/runs.tsv"
+        read -r rps cpu client < <(run_one "$side")
+        printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$side" "$rps" "$cpu" "$client" | tee -a "$OUT/runs.tsv"
     done
 done
 
 col() { awk -v m="$1" -v c="$2" -F'\t' '$2 == m {print $c}' "$OUT/runs.tsv" | median; }
 bare_rps=$(col bare 3)
 bare_cpu=$(col bare 4)
+bare_client=$(col bare 5)
 rps=$(col rzero 3)
 cpu=$(col rzero 4)
+client=$(col rzero 5)
 echo
-printf '%-8s %14s %18s %12s %10s\n' side 'median calls/s' 'median cpu us/call' 'calls ratio' 'cpu ratio'
-printf '%-8s %14s %18s %12s %10s\n' bare "$bare_rps" "$bare_cpu" 1.000 1.000
-printf '%-8s %14s %18s %12.3f %10.3f\n' rzero "$rps" "$cpu" \
-    "$(echo "$rps / $bare_rps" | bc -l)" "$(echo "$bare_cpu / $cpu" | bc -l)"
+printf '%-6s %10s %13s %13s %8s %10s %10s\n' side 'calls/s' 'server us/call' 'client us/call' 'ratio' 'srv cpu' 'cli cpu'
+printf '%-6s %10s %13s %13s %8s %10s %10s\n' bare "$bare_rps" "$bare_cpu" "$bare_client" 1.000 1.000 1.000
+printf '%-6s %10s %13s %13s %8.3f %10.3f %10.3f\n' rzero "$rps" "$cpu" "$client" \
+    "$(echo "$rps / $bare_rps" | bc -l)" "$(echo "$bare_cpu / $cpu" | bc -l)" "$(echo "$bare_client / $client" | bc -l)"
 echo
-echo "calls ratio: rzero's throughput over bare tonic's (target >= 0.85)."
-echo "cpu ratio: bare tonic's server CPU time per call over rzero's; steadier when the machine is busy."
+echo "Medians. ratio: rzero's calls/s over bare tonic's (target >= 0.85)."
+echo "srv cpu, cli cpu: bare tonic's CPU time per call over rzero's, server and load generator;"
+echo "steadier than calls/s when another process competes for the cores."

@@ -2,7 +2,7 @@
 //! or from rzero's server (every interceptor on); `bench-rpc-overhead load bare|rzero ADDR
 //! SECONDS CALLERS` calls it for SECONDS from CALLERS concurrent tasks, through a bare tonic
 //! channel or through rzero's client (interceptors and p2c-EWMA balancer on), and prints
-//! `calls calls/s`. Driven by `run.sh`; both sides run the same method body.
+//! `calls calls/s client-cpu-ticks`. Driven by `run.sh`; both sides run the same method body.
 
 use greeter::pb::greeter::greeter_client::GreeterClient;
 use greeter::pb::greeter::greeter_server::{Greeter, GreeterServer};
@@ -145,8 +145,10 @@ async fn load(side: &str, addr: &str, duration: Duration, callers: usize) -> Res
         other => return Err(format!("unknown side {other:?}")),
     }
     let start = Instant::now();
+    let ticks_before = cpu_ticks();
     tokio::time::sleep(duration).await;
     stop.store(true, Ordering::Relaxed);
+    let ticks = cpu_ticks().saturating_sub(ticks_before);
     let elapsed = start.elapsed();
     let mut failed = 0;
     for task in tasks {
@@ -156,8 +158,29 @@ async fn load(side: &str, addr: &str, duration: Duration, callers: usize) -> Res
     if failed > 0 {
         return Err(format!("{failed} calls failed"));
     }
-    println!("{done} {:.0}", done as f64 / elapsed.as_secs_f64());
+    println!("{done} {:.0} {ticks}", done as f64 / elapsed.as_secs_f64());
     Ok(())
+}
+
+/// This process's CPU time so far (user + system) in clock ticks, from `/proc/self/stat`,
+/// so the script can report the load generator's CPU per call beside the server's.
+fn cpu_ticks() -> u64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0;
+    };
+    // The command name (field 2) may hold spaces; the fields after its `)` are plain.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime are fields 14 and 15, i.e. 12 and 13 after the `)`.
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(11) + field(12)
 }
 
 /// Calls until told to stop; returns the number of failed calls.

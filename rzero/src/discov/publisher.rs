@@ -130,8 +130,13 @@ async fn keep_registered(
                     "registration lease lost (etcd restarted or unreachable); registering again"
                 );
                 // The old lease may still exist (etcd kept its data): revoke it so one
-                // instance does not stay listed twice until it expires.
-                let _ = client.revoke(lease).await;
+                // instance does not stay listed twice until it expires. In the background,
+                // because while etcd is down the call only times out, and registering again
+                // must not wait for that.
+                let mut revoker = client.clone();
+                tokio::spawn(async move {
+                    let _ = revoker.revoke(lease).await;
+                });
             }
         }
         loop {

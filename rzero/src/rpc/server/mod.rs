@@ -210,9 +210,19 @@ impl Server {
         let registration = match &self.conf.etcd {
             Some(etcd) => {
                 let advertised = advertised_addr(local_addr).to_string();
-                let registration = Registration::register(etcd, advertised.clone()).await?;
-                tracing::info!(key = registration.key(), addr = %advertised, "registered in etcd");
-                Some(registration)
+                match Registration::register(etcd, advertised.clone()).await {
+                    Ok(registration) => {
+                        tracing::info!(key = registration.key(), addr = %advertised, "registered in etcd");
+                        Some(registration)
+                    }
+                    Err(err) => {
+                        // Nobody could find this server: stop it rather than leave it serving.
+                        let _ = stop.send(());
+                        let _ = ops_stop.send(true);
+                        task.abort();
+                        return Err(err.into());
+                    }
+                }
             }
             None => None,
         };
