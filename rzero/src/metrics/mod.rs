@@ -38,6 +38,10 @@ pub fn render() -> String {
 
 /// Registers `collector` in [`registry`], tolerating a second registration of the same
 /// metric (which happens when two servers in one process set up the same family).
+#[cfg_attr(
+    not(any(feature = "rest", feature = "rpc", feature = "cache")),
+    allow(dead_code)
+)]
 pub(crate) fn register<C: prometheus::core::Collector + Clone + 'static>(collector: C) -> C {
     match registry().register(Box::new(collector.clone())) {
         Ok(()) | Err(prometheus::Error::AlreadyReg) => {}
