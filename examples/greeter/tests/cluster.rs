@@ -257,7 +257,10 @@ async fn a_per_method_timeout_fires() {
     let status = client.say_hello(hello()).await.unwrap_err();
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
     assert!(status.message().contains("50 ms"), "{status:?}");
-    assert!(start.elapsed() < Duration::from_millis(290), "waited for the slow method");
+    assert!(
+        start.elapsed() < Duration::from_millis(290),
+        "waited for the slow method"
+    );
     // The server's default (2 s) still applies to the others.
     assert_eq!(client.whoami(()).await.unwrap().name, "slow");
 }
