@@ -3,10 +3,12 @@
 //! middleware makes the request's [`crate::trace::TraceContext`] current; the formatter reads
 //! it).
 
+#[cfg(feature = "rest")]
 mod access;
 mod batch;
 mod format;
 mod setup;
 
+#[cfg(feature = "rest")]
 pub(crate) use access::{Access, access};
 pub use setup::{Encoding, LogConf, LogMode, Rotation, flush, setup};

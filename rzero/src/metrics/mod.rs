@@ -3,10 +3,12 @@
 
 #[cfg(feature = "cache")]
 mod cache;
+#[cfg(feature = "rest")]
 mod http;
 
 #[cfg(feature = "cache")]
 pub(crate) use cache::CacheMetrics;
+#[cfg(feature = "rest")]
 pub(crate) use http::HttpMetrics;
 
 use prometheus::{Encoder, Registry, TextEncoder};
@@ -32,6 +34,7 @@ pub fn render() -> String {
 
 /// Registers `collector` in [`registry`], tolerating a second registration of the same
 /// metric (which happens when two servers in one process set up the same family).
+#[cfg_attr(not(any(feature = "rest", feature = "cache")), allow(dead_code))]
 pub(crate) fn register<C: prometheus::core::Collector + Clone + 'static>(collector: C) -> C {
     match registry().register(Box::new(collector.clone())) {
         Ok(()) | Err(prometheus::Error::AlreadyReg) => {}

@@ -125,7 +125,7 @@ impl Users {
         let (name, mobile) = (name.to_owned(), mobile.to_owned());
         self.conn
             .exec(&keys, move |db| async move {
-                rzero::with_db!(&db, pool => sqlx::query("INSERT INTO `user` (`name`, `mobile`) VALUES (?, ?)").bind(&name).bind(&mobile).execute(pool).await.map(|r| r.inserted_id()))
+                rzero::with_db!(&db, pool => sqlx::query("INSERT INTO `user` (`name`, `mobile`) VALUES (?, ?)").bind(&name).bind(&mobile).execute(pool).await.and_then(|r| r.inserted_id::<i64>()))
             })
             .await
             .unwrap()
