@@ -4,3 +4,4 @@
 pub mod api;
 pub mod diag;
 pub mod emit;
+pub mod model;

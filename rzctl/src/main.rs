@@ -25,6 +25,9 @@ enum Command {
     /// Work with .api files (go-zero's HTTP API description language).
     #[command(subcommand)]
     Api(ApiCommand),
+    /// Generate cached sqlx models from SQL DDL or a live database.
+    #[command(subcommand)]
+    Model(commands::model::ModelCommand),
     /// Manage the templates generated files come from.
     #[command(subcommand)]
     Template(commands::template::TemplateCommand),
@@ -129,6 +132,7 @@ fn main() -> ExitCode {
         Command::Api(ApiCommand::Gen(args)) => commands::api_gen::generate(&args),
         Command::Api(ApiCommand::New(args)) => commands::api_gen::new(&args),
         Command::Template(command) => commands::template::run(&command),
+        Command::Model(command) => commands::model::run(&command),
         Command::Api(ApiCommand::Doc { api, output }) => doc(&api, output.as_deref()),
         Command::Api(ApiCommand::Openapi {
             api,

@@ -28,6 +28,11 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "api/routes.rs.tera",
     "api/svc.rs.tera",
     "api/types.rs.tera",
+    "model/Cargo.toml.tera",
+    "model/lib.rs.tera",
+    "model/mod.rs.tera",
+    "model/model.rs.tera",
+    "model/model_gen.rs.tera",
 ];
 
 #[derive(Debug, thiserror::Error)]
