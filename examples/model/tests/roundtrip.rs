@@ -91,7 +91,35 @@ impl Backend {
     async fn finish(self) {
         if let Some((admin, name)) = self.cleanup {
             rzero::with_db!(&admin, pool => sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE `{name}`"))).execute(pool).await.map(|_| ())).unwrap();
+            drop_redis_keys(&format!("{}*", self.cache.conf().prefix)).await;
         }
+    }
+}
+
+/// Placeholders of deleted rows would otherwise stay for a minute after the run.
+async fn drop_redis_keys(pattern: &str) {
+    let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(pattern)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if !keys.is_empty() {
+            redis::cmd("DEL")
+                .arg(&keys)
+                .query_async::<()>(&mut conn)
+                .await
+                .unwrap();
+        }
+        if next == 0 {
+            break;
+        }
+        cursor = next;
     }
 }
 

@@ -1,3 +1,4 @@
+use super::bloom::BitStore;
 use super::store::{CacheError, CacheStore};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -104,6 +105,55 @@ impl CacheStore for RedisStore {
             let millis: i64 = self.bounded(connection.pttl(key)).await?;
             // -2: no such key; -1: no expiry (never set by this cache).
             Ok(u64::try_from(millis).ok().map(Duration::from_millis))
+        }
+        .boxed()
+    }
+}
+
+/// One round trip per filter call, and no half-added item seen by a concurrent check.
+static SET_BITS: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        "for _, offset in ipairs(ARGV) do redis.call('SETBIT', KEYS[1], offset, 1) end return 1",
+    )
+});
+
+static ALL_SET: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        "for _, offset in ipairs(ARGV) do \
+           if redis.call('GETBIT', KEYS[1], offset) == 0 then return 0 end \
+         end return 1",
+    )
+});
+
+impl BitStore for RedisStore {
+    fn set_bits<'a>(
+        &'a self,
+        key: &'a str,
+        offsets: &'a [u64],
+    ) -> BoxFuture<'a, Result<(), CacheError>> {
+        async move {
+            let mut connection = self.connection.clone();
+            let mut call = SET_BITS.key(key);
+            call.arg(offsets);
+            self.bounded(call.invoke_async::<i64>(&mut connection))
+                .await
+                .map(|_| ())
+        }
+        .boxed()
+    }
+
+    fn all_set<'a>(
+        &'a self,
+        key: &'a str,
+        offsets: &'a [u64],
+    ) -> BoxFuture<'a, Result<bool, CacheError>> {
+        async move {
+            let mut connection = self.connection.clone();
+            let mut call = ALL_SET.key(key);
+            call.arg(offsets);
+            self.bounded(call.invoke_async::<i64>(&mut connection))
+                .await
+                .map(|set| set == 1)
         }
         .boxed()
     }
