@@ -293,10 +293,12 @@ fn index_columns(
                 None => continue,
             },
             other => {
-                diags.push(Diagnostic::bare(format!(
-                    "{}: index over the expression `{other}` is not supported; index columns by name",
-                    file.name()
-                )));
+                use sqlparser::ast::Spanned;
+                diags.push(error_at(
+                    file,
+                    other.span().start,
+                    format!("index over the expression `{other}` is not supported; index columns by name"),
+                ));
                 ok = false;
                 continue;
             }

@@ -57,7 +57,8 @@ struct FieldCtx {
     ident: String,
     ty: String,
     rename: Option<String>,
-    comment: Option<String>,
+    /// The column's comment as doc-comment lines.
+    comment: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -98,7 +99,9 @@ struct TableCtx {
     table_q: String,
     struct_name: String,
     model: String,
-    comment: Option<String>,
+    /// The table comment's first line, for the module header.
+    summary: Option<String>,
+    comment: Vec<String>,
     fields: Vec<FieldCtx>,
     select_list: String,
     pk: KeyCtx,
@@ -133,6 +136,31 @@ struct OneTable<'a> {
     #[serde(flatten)]
     models: &'a ModelsCtx<'a>,
     t: &'a TableCtx,
+}
+
+/// A SQL comment as doc-comment lines: any line break splits it, and control characters
+/// (a lone carriage return is an error in a Rust doc comment) are dropped.
+fn doc_lines(text: &str) -> Vec<String> {
+    let lines: Vec<String> = text
+        .replace("\r\n", "\n")
+        .split(['\n', '\r'])
+        .map(|line| {
+            line.chars()
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+                .trim_end()
+                .to_owned()
+        })
+        .collect();
+    let first = lines
+        .iter()
+        .position(|l| !l.is_empty())
+        .unwrap_or(lines.len());
+    let last = lines
+        .iter()
+        .rposition(|l| !l.is_empty())
+        .map_or(first, |i| i + 1);
+    lines[first..last].to_vec()
 }
 
 fn ident(name: &str) -> String {
@@ -344,7 +372,12 @@ fn table_ctx(table: &Table, options: &ModelOptions) -> TableCtx {
         table_q: quote(&table.name),
         struct_name: table.name.to_pascal_case(),
         model: format!("{}Model", table.name.to_pascal_case()),
-        comment: table.comment.clone(),
+        summary: table
+            .comment
+            .as_deref()
+            .map(doc_lines)
+            .and_then(|l| l.into_iter().next()),
+        comment: table.comment.as_deref().map(doc_lines).unwrap_or_default(),
         fields: table
             .columns
             .iter()
@@ -354,7 +387,7 @@ fn table_ctx(table: &Table, options: &ModelOptions) -> TableCtx {
                     rename: (id.trim_start_matches("r#") != c.name).then(|| c.name.clone()),
                     ident: id,
                     ty: field_type(c),
-                    comment: c.comment.clone(),
+                    comment: c.comment.as_deref().map(doc_lines).unwrap_or_default(),
                 }
             })
             .collect(),
@@ -364,9 +397,8 @@ fn table_ctx(table: &Table, options: &ModelOptions) -> TableCtx {
             .map(select_expr)
             .collect::<Vec<_>>()
             .join(", "),
-        uniques: table
-            .unique_keys
-            .iter()
+        uniques: distinct_unique_keys(table)
+            .into_iter()
             .map(|u| index_ctx(table, u))
             .collect(),
         pk,
@@ -413,13 +445,75 @@ fn table_ctx(table: &Table, options: &ModelOptions) -> TableCtx {
 
 /// The files for `tables`, formatted, in a stable order. `root` is the output folder: the
 /// crate (for [`Layout::Crate`]) or the module folder.
+/// The unique keys that need a finder of their own: one that repeats the primary key's
+/// columns, or another unique key's, adds nothing (and would define the same method twice).
+fn distinct_unique_keys(table: &Table) -> Vec<&Index> {
+    let same = |a: &[String], b: &[String]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+    };
+    let mut out: Vec<&Index> = Vec::new();
+    for key in &table.unique_keys {
+        if !same(&key.columns, &table.primary_key)
+            && !out.iter().any(|k| same(&k.columns, &key.columns))
+        {
+            out.push(key);
+        }
+    }
+    out
+}
+
+/// Names rzctl cannot carry into Rust code and file names: MySQL allows almost anything
+/// between back quotes, the generated code does not.
+fn name_problems(table: &Table) -> Vec<String> {
+    let mut problems = Vec::new();
+    let plain = |name: &str| {
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+    };
+    let rust_ident = |name: &str| syn::parse_str::<syn::Ident>(name).is_ok();
+    if !plain(&table.name) || !rust_ident(&table.name.to_pascal_case()) {
+        problems.push(format!(
+            "{}: table `{}` cannot be named in Rust; expected letters, digits and `_`",
+            table.source, table.name
+        ));
+        return problems;
+    }
+    let mut fields: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
+    for column in &table.columns {
+        let field = ident(&column.name);
+        if !plain(&column.name) || !rust_ident(&field) {
+            problems.push(format!(
+                "{}: column `{}.{}` cannot be named in Rust; expected letters, digits and `_`",
+                table.source, table.name, column.name
+            ));
+        } else if let Some(other) = fields.insert(field.clone(), &column.name) {
+            problems.push(format!(
+                "{}: columns `{}.{other}` and `{}.{}` both become the field `{field}`",
+                table.source, table.name, table.name, column.name
+            ));
+        }
+    }
+    problems
+}
+
 pub fn plan(
     tables: &[Table],
     options: &ModelOptions,
     templates: &Templates,
     root: &Path,
 ) -> Result<Vec<Output>, ModelError> {
-    let mut errors = Vec::new();
+    let mut errors: Vec<String> = tables.iter().flat_map(name_problems).collect();
+    if options.prefix.is_empty()
+        || options.prefix.contains(['"', '\\'])
+        || options.prefix.chars().any(char::is_control)
+    {
+        errors.push(format!(
+            "--prefix `{}`: expected a non-empty cache key prefix without quotes or backslashes",
+            options.prefix
+        ));
+    }
     let mut seen = std::collections::BTreeMap::new();
     for table in tables {
         let rust = table.name.to_pascal_case();
@@ -454,9 +548,11 @@ pub fn plan(
             .to_string_lossy()
             .replace('\\', "/")
     };
+    // The source goes into `//!` lines, where a line break would end the comment.
+    let source: String = options.source.chars().filter(|c| !c.is_control()).collect();
     let ctx = ModelsCtx {
         rzctl_version: env!("CARGO_PKG_VERSION"),
-        source: &options.source,
+        source: &source,
         cached: options.cache,
         prefix: &options.prefix,
         tables: tables.iter().map(|t| table_ctx(t, options)).collect(),
