@@ -6,5 +6,6 @@
 mod bloom;
 mod breakdown;
 mod consistency;
+mod metrics;
 mod redis_down;
 mod support;
