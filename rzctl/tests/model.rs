@@ -290,6 +290,11 @@ serde = { version = \"1.0.200\", features = [\"derive\", \"rc\"] }
     ];
     let out = rzctl(&dir.path().join("svc"), &args);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("note: declare the models in src/main.rs: `mod model;`"),
+        "{}",
+        text(&out.stdout)
+    );
     for file in [
         "svc/src/model/mod.rs",
         "svc/src/model/user_model.rs",

@@ -311,7 +311,24 @@ async fn unique_keys_and_transactions(backend: Backend) {
     assert!(err.is_unique_violation(), "{err}");
     assert_eq!(users.find_one(id).await.unwrap().unwrap().name, "ann2");
 
+    // Queries of your own (src/model/user_model.rs) on the same connection and cache.
+    let newest = users.newest(10).await.unwrap();
+    assert_eq!(
+        newest.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        ["bob", "ann2"]
+    );
+    assert_eq!(
+        users.find_one(id).await.unwrap().unwrap().name,
+        "ann2",
+        "cached"
+    );
+    assert!(users.rename(id, "ann3").await.unwrap());
+    assert_eq!(users.find_one(id).await.unwrap().unwrap().name, "ann3");
+    assert_eq!(users.find_one_by_name("ann2").await.unwrap(), None);
+    assert!(!users.rename(123_456, "nobody").await.unwrap());
+
     users.delete(id).await.unwrap();
+    users.delete(renamed).await.unwrap();
     assert_eq!(users.find_one_by_mobile("m-1").await.unwrap(), None);
     backend.finish().await;
 }

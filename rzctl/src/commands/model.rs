@@ -214,6 +214,40 @@ fn enclosing_crate(dir: &Path) -> Option<PathBuf> {
     })
 }
 
+/// A reminder when the module folder is not declared by its parent yet (rzctl does not edit
+/// code that is yours): `src/model` needs `mod model;` in `src/lib.rs` or `src/main.rs`.
+fn undeclared_module(crate_root: &Path, module_dir: &Path) -> Option<String> {
+    let name = module_dir.file_name()?.to_string_lossy().into_owned();
+    let parent = module_dir.parent()?;
+    let candidates: Vec<PathBuf> = if parent == Path::new("src") {
+        vec![parent.join("lib.rs"), parent.join("main.rs")]
+    } else {
+        vec![parent.join("mod.rs"), parent.with_extension("rs")]
+    };
+    let existing: Vec<&PathBuf> = candidates
+        .iter()
+        .filter(|p| crate_root.join(p).is_file())
+        .collect();
+    let declared = existing.iter().any(|p| {
+        std::fs::read_to_string(crate_root.join(p)).is_ok_and(|text| {
+            text.lines().any(|line| {
+                let line = line.trim();
+                let line = line.strip_prefix("pub ").unwrap_or(line);
+                let line = line.strip_prefix("pub(crate) ").unwrap_or(line);
+                line == format!("mod {name};")
+            })
+        })
+    });
+    if declared {
+        return None;
+    }
+    let file = existing.first().map_or_else(
+        || candidates[0].display().to_string(),
+        |p| p.display().to_string(),
+    );
+    Some(format!("note: declare the models in {file}: `mod {name};`"))
+}
+
 fn generate(tables: &[Table], source: &str, target: &ModelTarget) -> ExitCode {
     let templates = match Templates::load(target.home.as_deref()) {
         Ok(t) => t,
@@ -260,7 +294,7 @@ fn generate(tables: &[Table], source: &str, target: &ModelTarget) -> ExitCode {
         cache: target.cache,
         prefix: target.prefix.clone(),
         ignore_columns: target.ignore_columns.clone(),
-        layout,
+        layout: layout.clone(),
         source: source.to_owned(),
     };
     let mut outputs = match plan(tables, &options, &templates, &root) {
@@ -314,6 +348,12 @@ fn generate(tables: &[Table], source: &str, target: &ModelTarget) -> ExitCode {
         outputs.clear();
     }
     println!("{report}");
+    if let (Some(crate_root), Layout::Module { module_dir }) = (&crate_root, &options.layout)
+        && mode == Mode::Write
+        && let Some(note) = undeclared_module(crate_root, module_dir)
+    {
+        println!("{note}");
+    }
     if mode == Mode::Check && report.is_stale() {
         eprintln!(
             "error: {} is not what rzctl generates from {source}; run `rzctl model mysql` again",

@@ -7,8 +7,8 @@ mod all_types_model_gen;
 mod user_model;
 mod user_model_gen;
 
-pub use all_types_model_gen::{AllTypes, AllTypesModel};
-pub use user_model_gen::{User, UserModel};
+pub use all_types_model_gen::{ALL_TYPES_ROWS, AllTypes, AllTypesModel};
+pub use user_model_gen::{USER_ROWS, User, UserModel};
 
 /// The cache key prefix rzctl was given (`--prefix`): keys are `{CACHE_PREFIX}:<table>:<column>:<value>`
 /// when the cache config's `prefix` is set to it, which is its default.

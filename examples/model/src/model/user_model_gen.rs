@@ -20,6 +20,11 @@ pub struct User {
     pub update_time: chrono::DateTime<chrono::Utc>,
 }
 
+/// The select list of a whole [`User`], with the casts that let both MySQL and SQLite
+/// decode it, for queries of your own:
+/// `` format!("SELECT {USER_ROWS} FROM `user` WHERE ...") ``.
+pub const USER_ROWS: &str = "CAST(`id` AS SIGNED INTEGER) AS `id`, `name`, `mobile`, `avatar`, `create_time`, `update_time`";
+
 const FIND_ONE: &str = "SELECT CAST(`id` AS SIGNED INTEGER) AS `id`, `name`, `mobile`, `avatar`, `create_time`, `update_time` FROM `user` WHERE `id` = ? LIMIT 1";
 const FIND_ONE_BY_NAME: &str = "SELECT CAST(`id` AS SIGNED INTEGER) AS `id`, `name`, `mobile`, `avatar`, `create_time`, `update_time` FROM `user` WHERE `name` = ? LIMIT 1";
 const FIND_ONE_BY_MOBILE: &str = "SELECT CAST(`id` AS SIGNED INTEGER) AS `id`, `name`, `mobile`, `avatar`, `create_time`, `update_time` FROM `user` WHERE `mobile` = ? LIMIT 1";
