@@ -25,6 +25,8 @@ pub mod conf;
 pub mod db;
 #[cfg(feature = "rest")]
 pub mod devserver;
+#[cfg(feature = "cache")]
+pub mod kv;
 pub mod load;
 pub mod log;
 pub mod metrics;

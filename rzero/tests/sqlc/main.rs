@@ -6,6 +6,7 @@
 mod bloom;
 mod breakdown;
 mod consistency;
+mod kv;
 mod metrics;
 mod redis_down;
 mod support;
