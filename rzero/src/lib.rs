@@ -19,6 +19,8 @@
 pub mod breaker;
 #[cfg(feature = "cache")]
 pub mod cache;
+#[cfg(feature = "codec")]
+pub mod codec;
 pub mod collection;
 pub mod conf;
 #[cfg(feature = "sqlc")]
