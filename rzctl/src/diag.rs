@@ -52,6 +52,20 @@ impl SourceFile {
         (line_index + 1, column + 1)
     }
 
+    /// The byte offset of a 1-based line and character column (what other parsers report);
+    /// positions past a line's end or the file's end are clamped.
+    pub fn offset(&self, line: usize, column: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
+            return self.text.len();
+        };
+        let text = self.line_text(line);
+        let within = text
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(text.len(), |(i, _)| i);
+        start + within
+    }
+
     /// The text of a 1-based line without its line terminator.
     pub fn line_text(&self, line: usize) -> &str {
         let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {

@@ -4,4 +4,5 @@
 pub mod api;
 pub mod diag;
 pub mod emit;
+pub mod model;
 pub mod rpc;

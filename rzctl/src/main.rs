@@ -28,6 +28,9 @@ enum Command {
     /// Work with .proto files: tonic services on rzero, without protoc.
     #[command(subcommand)]
     Rpc(RpcCommand),
+    /// Generate cached sqlx models from SQL DDL or a live database.
+    #[command(subcommand)]
+    Model(commands::model::ModelCommand),
     /// Manage the templates generated files come from.
     #[command(subcommand)]
     Template(commands::template::TemplateCommand),
@@ -147,6 +150,7 @@ fn main() -> ExitCode {
         Command::Rpc(RpcCommand::Gen(args)) => commands::rpc_gen::generate(&args),
         Command::Rpc(RpcCommand::New(args)) => commands::rpc_gen::new(&args),
         Command::Template(command) => commands::template::run(&command),
+        Command::Model(command) => commands::model::run(&command),
         Command::Api(ApiCommand::Doc { api, output }) => doc(&api, output.as_deref()),
         Command::Api(ApiCommand::Openapi {
             api,

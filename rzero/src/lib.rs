@@ -21,6 +21,8 @@
 pub mod breaker;
 #[cfg(feature = "cache")]
 pub mod cache;
+#[cfg(feature = "codec")]
+pub mod codec;
 pub mod collection;
 pub mod conf;
 #[cfg(feature = "sqlc")]
@@ -29,6 +31,8 @@ pub mod db;
 pub mod devserver;
 #[cfg(feature = "rpc")]
 pub mod discov;
+#[cfg(feature = "cache")]
+pub mod kv;
 pub mod load;
 pub mod log;
 pub mod metrics;

@@ -175,7 +175,7 @@ fn report_diags(diags: &Diagnostics) -> ExitCode {
 
 /// `target` relative to `from` (both may not exist yet), with `/` separators, for a
 /// `path = "..."` dependency that keeps working when the project moves as a whole.
-pub(crate) fn relative_path(target: &Path, from: &Path) -> Result<String, String> {
+pub fn relative_path(target: &Path, from: &Path) -> Result<String, String> {
     let absolute = |p: &Path| -> Result<PathBuf, String> {
         let p = if p.is_absolute() {
             p.to_path_buf()

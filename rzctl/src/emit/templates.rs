@@ -42,6 +42,11 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "rpc/server.rs.tera",
     "rpc/server_mod.rs.tera",
     "rpc/svc.rs.tera",
+    "model/Cargo.toml.tera",
+    "model/lib.rs.tera",
+    "model/mod.rs.tera",
+    "model/model.rs.tera",
+    "model/model_gen.rs.tera",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -12,12 +12,15 @@
 //!   bounded fallback to the database can be allowed).
 //!
 //! Two stores: Redis for the distributed mode, an in-process cache (moka) for the embedded one.
+//! [`BloomFilter`] keeps lookups of keys that never exist away from both.
 
+mod bloom;
 mod memory;
 mod node;
 mod redis_store;
 mod store;
 
+pub use bloom::{BitStore, BloomError, BloomFilter, MAX_BITS, MemoryBits};
 pub use memory::MemoryStore;
 pub use node::{Cache, Lookup, TakeError};
 pub use redis_store::RedisStore;

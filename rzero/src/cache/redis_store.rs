@@ -1,4 +1,6 @@
+use super::bloom::BitStore;
 use super::store::{CacheError, CacheStore};
+use crate::kv::KvStore;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use redis::AsyncCommands;
@@ -106,5 +108,132 @@ impl CacheStore for RedisStore {
             Ok(u64::try_from(millis).ok().map(Duration::from_millis))
         }
         .boxed()
+    }
+}
+
+/// One round trip per filter call, and no half-added item seen by a concurrent check.
+static SET_BITS: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        "for _, offset in ipairs(ARGV) do redis.call('SETBIT', KEYS[1], offset, 1) end return 1",
+    )
+});
+
+static ALL_SET: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        "for _, offset in ipairs(ARGV) do \
+           if redis.call('GETBIT', KEYS[1], offset) == 0 then return 0 end \
+         end return 1",
+    )
+});
+
+impl BitStore for RedisStore {
+    fn set_bits<'a>(
+        &'a self,
+        key: &'a str,
+        offsets: &'a [u64],
+    ) -> BoxFuture<'a, Result<(), CacheError>> {
+        async move {
+            let mut connection = self.connection.clone();
+            let mut call = SET_BITS.key(key);
+            call.arg(offsets);
+            self.bounded(call.invoke_async::<i64>(&mut connection))
+                .await
+                .map(|_| ())
+        }
+        .boxed()
+    }
+
+    fn all_set<'a>(
+        &'a self,
+        key: &'a str,
+        offsets: &'a [u64],
+    ) -> BoxFuture<'a, Result<bool, CacheError>> {
+        async move {
+            let mut connection = self.connection.clone();
+            let mut call = ALL_SET.key(key);
+            call.arg(offsets);
+            self.bounded(call.invoke_async::<i64>(&mut connection))
+                .await
+                .map(|set| set == 1)
+        }
+        .boxed()
+    }
+}
+
+/// The counter and its expiry in one step: a crash between the two cannot leave a counter
+/// that never expires.
+static INCR_EXPIRE_AT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        "local n = redis.call('INCR', KEYS[1]) \
+         if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end \
+         return n",
+    )
+});
+
+static TAKE_IF: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end \
+         return 0",
+    )
+});
+
+impl KvStore for RedisStore {
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, CacheError>> {
+        CacheStore::get(self, key)
+    }
+
+    fn set_ex<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), CacheError>> {
+        CacheStore::set(self, key, value, ttl)
+    }
+
+    fn del<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), CacheError>> {
+        async move {
+            let mut connection = self.connection.clone();
+            self.bounded(connection.del::<_, ()>(key)).await
+        }
+        .boxed()
+    }
+
+    fn incr_expire_at<'a>(
+        &'a self,
+        key: &'a str,
+        at: std::time::SystemTime,
+    ) -> BoxFuture<'a, Result<i64, CacheError>> {
+        async move {
+            let millis = at
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+            let mut connection = self.connection.clone();
+            let mut call = INCR_EXPIRE_AT.key(key);
+            call.arg(millis);
+            self.bounded(call.invoke_async::<i64>(&mut connection))
+                .await
+        }
+        .boxed()
+    }
+
+    fn take_if<'a>(
+        &'a self,
+        key: &'a str,
+        expected: &'a str,
+    ) -> BoxFuture<'a, Result<bool, CacheError>> {
+        async move {
+            let mut connection = self.connection.clone();
+            let mut call = TAKE_IF.key(key);
+            call.arg(expected);
+            self.bounded(call.invoke_async::<i64>(&mut connection))
+                .await
+                .map(|taken| taken == 1)
+        }
+        .boxed()
+    }
+
+    fn ttl<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Duration>, CacheError>> {
+        CacheStore::ttl(self, key)
     }
 }

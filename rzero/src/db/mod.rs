@@ -180,21 +180,37 @@ macro_rules! with_db {
     };
 }
 
-/// The id the database gave an inserted row.
+/// The id the database gave an inserted row, converted to the type of the key column.
 /// (Named apart from MySQL's inherent `last_insert_id`, which returns `u64`.)
 pub trait InsertedId {
-    fn inserted_id(&self) -> i64;
+    /// The id as the driver reports it; wide enough for MySQL's `u64` and SQLite's `i64`.
+    fn raw_inserted_id(&self) -> i128;
+
+    /// The id as `T`, or a decode error when the column's type cannot hold it (an `INT`
+    /// key past `i32::MAX` is a schema problem the caller must see, not a wrapped number).
+    fn inserted_id<T: TryFrom<i128>>(&self) -> Result<T, sqlx::Error> {
+        let raw = self.raw_inserted_id();
+        T::try_from(raw).map_err(|_| {
+            sqlx::Error::Decode(
+                format!(
+                    "inserted id {raw} does not fit in {}",
+                    std::any::type_name::<T>()
+                )
+                .into(),
+            )
+        })
+    }
 }
 
 impl InsertedId for sqlx::mysql::MySqlQueryResult {
-    fn inserted_id(&self) -> i64 {
-        i64::try_from(self.last_insert_id()).unwrap_or(i64::MAX)
+    fn raw_inserted_id(&self) -> i128 {
+        i128::from(self.last_insert_id())
     }
 }
 
 impl InsertedId for sqlx::sqlite::SqliteQueryResult {
-    fn inserted_id(&self) -> i64 {
-        self.last_insert_rowid()
+    fn raw_inserted_id(&self) -> i128 {
+        i128::from(self.last_insert_rowid())
     }
 }
 
@@ -237,8 +253,15 @@ mod tests {
         let db = Db::connect(&DbConf::default()).await.unwrap();
         assert_eq!(db.kind(), DbKind::Sqlite);
         with_db!(&db, pool => sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)").execute(pool).await.map(|_| ())).unwrap();
-        let id = with_db!(&db, pool => sqlx::query("INSERT INTO t (name) VALUES (?)").bind("a").execute(pool).await.map(|r| r.inserted_id())).unwrap();
+        let id = with_db!(&db, pool => sqlx::query("INSERT INTO t (name) VALUES (?)").bind("a").execute(pool).await.and_then(|r| r.inserted_id::<i64>())).unwrap();
         assert_eq!(id, 1);
+        // An id the key's type cannot hold is an error, not a wrapped number.
+        let err = with_db!(&db, pool => sqlx::query("INSERT INTO t (id, name) VALUES (300, 'b')").execute(pool).await.and_then(|r| r.inserted_id::<i8>())).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("inserted id 300 does not fit in i8"),
+            "{err}"
+        );
         let name: String = with_db!(&db, pool => sqlx::query_scalar("SELECT name FROM t WHERE id = ?").bind(id).fetch_one(pool).await).unwrap();
         assert_eq!(name, "a");
     }

@@ -3,6 +3,7 @@
 //! middleware makes the request's [`crate::trace::TraceContext`] current; the formatter reads
 //! it).
 
+#[cfg(feature = "rest")]
 mod access;
 mod batch;
 mod format;

@@ -155,6 +155,7 @@ pub fn setup(conf: &LogConf) -> Result<(), ConfError> {
         .try_init()
         .is_ok();
     if installed {
+        #[cfg(feature = "rest")]
         if conf.encoding == Encoding::Json {
             let mut service = String::new();
             if !conf.service_name.is_empty() {

@@ -1,6 +1,6 @@
 //! Breakdown, penetration, avalanche and unique-key lookups, on both modes.
 
-use crate::support::{MariaDb, Users, create_users, memory_cache, redis_cache, sqlite};
+use crate::support::{MariaDb, Users, create_users, drop_keys, memory_cache, redis_cache, sqlite};
 use rzero::cache::Cache;
 use rzero::db::Db;
 use rzero::sqlc::CachedConn;
@@ -29,10 +29,11 @@ async fn a_thousand_concurrent_misses_make_one_query(db: Db, cache: Cache) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn breakdown_mariadb_redis() {
+    let cache = redis_cache("breakdown").await;
     let maria = MariaDb::create("breakdown").await;
-    a_thousand_concurrent_misses_make_one_query(maria.db.clone(), redis_cache("breakdown").await)
-        .await;
+    a_thousand_concurrent_misses_make_one_query(maria.db.clone(), cache.clone()).await;
     maria.drop_database().await;
+    drop_keys(&cache).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -74,9 +75,11 @@ async fn missing_ids_cost_one_query_each(db: Db, cache: Cache) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn penetration_mariadb_redis() {
+    let cache = redis_cache("penetration").await;
     let maria = MariaDb::create("penetration").await;
-    missing_ids_cost_one_query_each(maria.db.clone(), redis_cache("penetration").await).await;
+    missing_ids_cost_one_query_each(maria.db.clone(), cache.clone()).await;
     maria.drop_database().await;
+    drop_keys(&cache).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -118,7 +121,9 @@ async fn expiries_spread_over_the_band(cache: Cache) {
 
 #[tokio::test]
 async fn avalanche_redis() {
-    expiries_spread_over_the_band(redis_cache("avalanche").await).await;
+    let cache = redis_cache("avalanche").await;
+    expiries_spread_over_the_band(cache.clone()).await;
+    drop_keys(&cache).await;
 }
 
 #[tokio::test]
@@ -168,9 +173,11 @@ async fn unique_key_lookups_hit_the_cache(db: Db, cache: Cache) {
 
 #[tokio::test]
 async fn unique_keys_mariadb_redis() {
+    let cache = redis_cache("unique").await;
     let maria = MariaDb::create("unique").await;
-    unique_key_lookups_hit_the_cache(maria.db.clone(), redis_cache("unique").await).await;
+    unique_key_lookups_hit_the_cache(maria.db.clone(), cache.clone()).await;
     maria.drop_database().await;
+    drop_keys(&cache).await;
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! Concurrent writers and readers of one row: once the last write has returned (and the
 //! second delete has run), no read returns an older value.
 
-use crate::support::{MariaDb, Users, create_users, memory_cache, redis_cache, sqlite};
+use crate::support::{MariaDb, Users, create_users, drop_keys, memory_cache, redis_cache, sqlite};
 use rzero::cache::Cache;
 use rzero::db::Db;
 use rzero::sqlc::CachedConn;
@@ -58,9 +58,11 @@ async fn last_write_wins(db: Db, cache: Cache) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn consistency_mariadb_redis() {
+    let cache = redis_cache("consistency").await;
     let maria = MariaDb::create("consistency").await;
-    last_write_wins(maria.db.clone(), redis_cache("consistency").await).await;
+    last_write_wins(maria.db.clone(), cache.clone()).await;
     maria.drop_database().await;
+    drop_keys(&cache).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -3,7 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
+mod bloom;
 mod breakdown;
 mod consistency;
+mod kv;
+mod metrics;
 mod redis_down;
 mod support;

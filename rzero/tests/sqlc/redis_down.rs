@@ -1,6 +1,7 @@
 //! A Redis of this test's own that dies mid-test: reads fail fast and the database sees no
 //! stampede; with a bounded fallback, at most that many reads reach the database at once.
 
+use crate::metrics::counter;
 use crate::support::{MariaDb, Users, cache_conf, create_users, unique};
 use rzero::cache::{Cache, CacheConf, CacheStore, RedisStore};
 use rzero::sqlc::{CachedConn, SqlcError};
@@ -63,13 +64,13 @@ impl Drop for OwnRedis {
     }
 }
 
-async fn users_on(redis: &OwnRedis, conf: CacheConf, db: rzero::db::Db) -> Users {
+async fn users_on(redis: &OwnRedis, name: &str, conf: CacheConf, db: rzero::db::Db) -> Users {
     let store: Arc<dyn CacheStore> = Arc::new(
         RedisStore::connect(&format!("redis://127.0.0.1:{}", redis.port), conf.timeout)
             .await
             .unwrap(),
     );
-    Users::new(CachedConn::new(db, Cache::new("redis-down", store, conf)))
+    Users::new(CachedConn::new(db, Cache::new(name, store, conf)))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -77,11 +78,12 @@ async fn reads_fail_fast_without_a_stampede() {
     let maria = MariaDb::create("redisdown").await;
     create_users(&maria.db).await;
     let mut redis = OwnRedis::start();
+    let name = unique("redisdown");
     let conf = CacheConf {
         timeout: Duration::from_millis(200),
-        ..cache_conf(&unique("redisdown"))
+        ..cache_conf(&name)
     };
-    let users = users_on(&redis, conf, maria.db.clone()).await;
+    let users = users_on(&redis, &name, conf, maria.db.clone()).await;
     let id = users.insert("dan", "13800000004").await;
     assert!(users.find_one(id).await.unwrap().is_some());
     assert_eq!(users.queries(), 1);
@@ -109,6 +111,12 @@ async fn reads_fail_fast_without_a_stampede() {
         1,
         "no read may fall through to the database"
     );
+    assert_eq!(counter("errors_total", &name, None), 200);
+
+    // A write while Redis is down lands in the database; its cache delete is retried.
+    users.set_version(id, 2).await;
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert!(counter("delete_retries_total", &name, None) >= 1);
     maria.drop_database().await;
 }
 
@@ -117,12 +125,13 @@ async fn a_bounded_fallback_lets_a_few_reads_through() {
     let maria = MariaDb::create("fallback").await;
     create_users(&maria.db).await;
     let mut redis = OwnRedis::start();
+    let name = unique("fallback");
     let conf = CacheConf {
         timeout: Duration::from_millis(200),
         fallback_concurrency: 2,
-        ..cache_conf(&unique("fallback"))
+        ..cache_conf(&name)
     };
-    let users = users_on(&redis, conf, maria.db.clone()).await;
+    let users = users_on(&redis, &name, conf, maria.db.clone()).await;
     let id = users.insert("eve", "13800000005").await;
     redis.kill();
     let reads: Vec<_> = (0..50)

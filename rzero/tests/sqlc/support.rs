@@ -125,7 +125,7 @@ impl Users {
         let (name, mobile) = (name.to_owned(), mobile.to_owned());
         self.conn
             .exec(&keys, move |db| async move {
-                rzero::with_db!(&db, pool => sqlx::query("INSERT INTO `user` (`name`, `mobile`) VALUES (?, ?)").bind(&name).bind(&mobile).execute(pool).await.map(|r| r.inserted_id()))
+                rzero::with_db!(&db, pool => sqlx::query("INSERT INTO `user` (`name`, `mobile`) VALUES (?, ?)").bind(&name).bind(&mobile).execute(pool).await.and_then(|r| r.inserted_id::<i64>()))
             })
             .await
             .unwrap()
@@ -174,5 +174,35 @@ impl Users {
             })
             .await
             .unwrap();
+    }
+}
+
+/// Deletes every Redis key under the cache's prefix, so that runs leave nothing behind.
+pub async fn drop_keys(cache: &Cache) {
+    let client = redis::Client::open(REDIS).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let pattern = format!("{}*", cache.conf().prefix);
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if !keys.is_empty() {
+            redis::cmd("DEL")
+                .arg(&keys)
+                .query_async::<()>(&mut conn)
+                .await
+                .unwrap();
+        }
+        if next == 0 {
+            break;
+        }
+        cursor = next;
     }
 }

@@ -1,0 +1,101 @@
+//! A MySQL table in SQLite's terms, for the embedded mode: the same columns, keys and
+//! defaults, with `ON UPDATE CURRENT_TIMESTAMP` kept by a trigger.
+
+use super::schema::{SqlType, Table};
+use super::types::{quote, sqlite_type};
+
+/// The statements that create `table` in SQLite.
+pub fn ddl(table: &Table) -> String {
+    let name = quote(&table.name);
+    let single_auto_pk = table.primary_key.len() == 1
+        && table
+            .column(&table.primary_key[0])
+            .is_some_and(|c| c.auto_increment && matches!(c.ty, SqlType::Int { .. }));
+    let mut lines = Vec::new();
+    for column in &table.columns {
+        let mut line = format!("  {} {}", quote(&column.name), sqlite_type(&column.ty));
+        let is_pk =
+            table.primary_key.len() == 1 && table.primary_key[0].eq_ignore_ascii_case(&column.name);
+        if is_pk && single_auto_pk {
+            line.push_str(" PRIMARY KEY AUTOINCREMENT");
+        } else if !column.nullable {
+            line.push_str(" NOT NULL");
+        }
+        if let Some(default) = column
+            .default
+            .as_deref()
+            .and_then(|d| sqlite_default(d, &column.ty))
+        {
+            line.push_str(&format!(" DEFAULT {default}"));
+        }
+        lines.push(line);
+    }
+    if !table.primary_key.is_empty() && !single_auto_pk {
+        let cols: Vec<String> = table.primary_key.iter().map(|c| quote(c)).collect();
+        lines.push(format!("  PRIMARY KEY ({})", cols.join(", ")));
+    }
+    let mut out = format!(
+        "CREATE TABLE IF NOT EXISTS {name} (\n{}\n);\n",
+        lines.join(",\n")
+    );
+    for (unique, indexes) in [(true, &table.unique_keys), (false, &table.indexes)] {
+        for index in indexes {
+            let cols: Vec<String> = index.columns.iter().map(|c| quote(c)).collect();
+            // Index names are global in SQLite, so they carry the table's name.
+            out.push_str(&format!(
+                "CREATE {}INDEX IF NOT EXISTS {} ON {name} ({});\n",
+                if unique { "UNIQUE " } else { "" },
+                quote(&format!("{}_{}", table.name, index.name)),
+                cols.join(", ")
+            ));
+        }
+    }
+    if !table.primary_key.is_empty() {
+        let pk_match: Vec<String> = table
+            .primary_key
+            .iter()
+            .map(|c| format!("{q} = NEW.{q}", q = quote(c)))
+            .collect();
+        for column in table.columns.iter().filter(|c| c.on_update_now) {
+            let col = quote(&column.name);
+            out.push_str(&format!(
+                "CREATE TRIGGER IF NOT EXISTS {} AFTER UPDATE ON {name} FOR EACH ROW WHEN NEW.{col} = OLD.{col}\nBEGIN\n  UPDATE {name} SET {col} = {} WHERE {};\nEND;\n",
+                quote(&format!("{}_{}_on_update", table.name, column.name)),
+                now(&column.ty),
+                pk_match.join(" AND ")
+            ));
+        }
+    }
+    out
+}
+
+/// SQLite's current time in the text form the column's Rust type is written in, so that
+/// stored and defaulted values compare and sort alike: `DateTime<Utc>` (a `TIMESTAMP`) is
+/// written as RFC 3339, `NaiveDateTime` as `YYYY-MM-DD HH:MM:SS`.
+fn now(ty: &SqlType) -> &'static str {
+    match ty {
+        SqlType::Timestamp => "(strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'))",
+        _ => "CURRENT_TIMESTAMP",
+    }
+}
+
+/// A MySQL default SQLite understands, or `None` (dropped) for MySQL-only expressions.
+fn sqlite_default(default: &str, ty: &SqlType) -> Option<String> {
+    let upper = default.to_ascii_uppercase();
+    if upper == "NULL" {
+        return Some("NULL".to_owned());
+    }
+    if upper.starts_with("CURRENT_TIMESTAMP") || upper == "NOW()" {
+        return Some(now(ty).to_owned());
+    }
+    if upper == "TRUE" {
+        return Some("1".to_owned());
+    }
+    if upper == "FALSE" {
+        return Some("0".to_owned());
+    }
+    if default.starts_with('\'') && default.ends_with('\'') && default.len() >= 2 {
+        return Some(default.to_owned());
+    }
+    default.parse::<f64>().is_ok().then(|| default.to_owned())
+}
