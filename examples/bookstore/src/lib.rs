@@ -19,8 +19,8 @@ use std::sync::Arc;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The server with every route registered, ready to `start()` (or `bind()` in tests).
-pub fn server(config: config::Config) -> Result<rzero::rest::Server, BoxError> {
-    let svc = Arc::new(svc::ServiceContext::new(config)?);
+pub async fn server(config: config::Config) -> Result<rzero::rest::Server, BoxError> {
+    let svc = Arc::new(svc::ServiceContext::new(config).await?);
     let mut server = rzero::rest::Server::new(svc.config.rest.clone())?;
     handler::routes::register(&mut server, svc)?;
     Ok(server)

@@ -18,7 +18,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = match bookstore::server(config) {
+    let server = match bookstore::server(config).await {
         Ok(server) => server,
         Err(err) => {
             eprintln!("cannot start bookstore: {err}");

@@ -12,7 +12,9 @@ pub struct ServiceContext {
 }
 
 impl ServiceContext {
-    pub fn new(config: Config) -> Result<Self, crate::BoxError> {
+    /// Builds what the logic needs, once at start-up: connect databases, caches and the
+    /// clients of other services here.
+    pub async fn new(config: Config) -> Result<Self, crate::BoxError> {
         Ok(Self {
             config,
             shelf: Shelf::with_classics(),

@@ -27,7 +27,12 @@ struct Shop {
 
 async fn open() -> Shop {
     let config: bookstore::config::Config = rzero::conf::load_str("test.yaml", CONFIG).unwrap();
-    let running = bookstore::server(config).unwrap().bind().await.unwrap();
+    let running = bookstore::server(config)
+        .await
+        .unwrap()
+        .bind()
+        .await
+        .unwrap();
     Shop {
         base: format!("http://{}", running.local_addr()),
         http: reqwest::Client::builder().no_proxy().build().unwrap(),

@@ -18,8 +18,8 @@ use std::sync::Arc;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The server with every service registered, ready to `start()` (or `bind()` in tests).
-pub fn server(config: config::Config) -> Result<rzero::rpc::Server, BoxError> {
-    let svc = Arc::new(svc::ServiceContext::new(config)?);
+pub async fn server(config: config::Config) -> Result<rzero::rpc::Server, BoxError> {
+    let svc = Arc::new(svc::ServiceContext::new(config).await?);
     let mut server = rzero::rpc::Server::new(svc.config.rpc.clone())?;
     server::register(&mut server, svc);
     Ok(server)

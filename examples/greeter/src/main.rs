@@ -18,7 +18,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = match greeter::server(config) {
+    let server = match greeter::server(config).await {
         Ok(server) => server,
         Err(err) => {
             eprintln!("cannot start greeter: {err}");

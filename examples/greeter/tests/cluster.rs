@@ -29,7 +29,7 @@ fn config(instance: &str, etcd: Option<(&Etcd, &str)>, extra: &str) -> greeter::
 }
 
 async fn serve(config: greeter::config::Config) -> RunningServer {
-    greeter::server(config).unwrap().bind().await.unwrap()
+    greeter::server(config).await.unwrap().bind().await.unwrap()
 }
 
 fn hello() -> HelloRequest {
