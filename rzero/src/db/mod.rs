@@ -101,6 +101,14 @@ impl Db {
             Ok(Db::MySql(pool))
         } else if dsn.starts_with("sqlite:") {
             let options: sqlx::sqlite::SqliteConnectOptions = dsn.parse().map_err(connect_err)?;
+            // A file database in a folder that does not exist yet (a fresh checkout's data
+            // folder) is created with its folder.
+            let file = options.get_filename();
+            if !dsn.contains(":memory:")
+                && let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(folder).map_err(|e| connect_err(sqlx::Error::Io(e)))?;
+            }
             let options = options
                 .create_if_missing(true)
                 .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
@@ -264,6 +272,20 @@ mod tests {
         );
         let name: String = with_db!(&db, pool => sqlx::query_scalar("SELECT name FROM t WHERE id = ?").bind(id).fetch_one(pool).await).unwrap();
         assert_eq!(name, "a");
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_file_gets_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/nested/app.db");
+        let db = Db::connect(&DbConf {
+            dsn: format!("sqlite://{}", path.display()),
+            ..DbConf::default()
+        })
+        .await
+        .unwrap();
+        with_db!(&db, pool => sqlx::query("CREATE TABLE t (id INTEGER)").execute(pool).await.map(|_| ())).unwrap();
+        assert!(path.is_file());
     }
 
     #[tokio::test]
