@@ -41,7 +41,7 @@ pub mod rest;
 #[cfg(feature = "rpc")]
 pub mod rpc;
 #[cfg(any(feature = "rest", feature = "rpc"))]
-mod signal;
+pub mod signal;
 #[cfg(feature = "sqlc")]
 pub mod sqlc;
 pub mod syncx;

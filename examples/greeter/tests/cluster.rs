@@ -167,6 +167,14 @@ async fn a_killed_instance_leaves_within_the_ttl_and_then_no_call_fails() {
     // SIGKILL: no deregistration, the key goes only when its lease expires.
     doomed.kill().unwrap();
     doomed.wait().unwrap();
+    // Until then the client knows the connection closed and sends nothing there.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (by, failures) = spread(&client, 2, 100).await;
+    assert!(
+        failures.is_empty(),
+        "calls failed while the dead instance was still registered: {failures:?}"
+    );
+    assert_eq!(by["survivor"], 100);
     let gone = eventually(rzero::discov::TTL + Duration::from_secs(3), || {
         client.client().endpoints() == vec![survivor.local_addr().to_string()]
     })

@@ -8,10 +8,12 @@
 //! own task, and the load it sees is the real one: latency measured per call and the calls
 //! in flight on each connection (tonic's own balancer reports every connection's load as 0).
 
+mod link;
 mod p2c;
 
 use super::conf::BalancerKind;
 use crate::discov::Endpoints;
+use link::{Connector, Link};
 use p2c::Stats;
 use parking_lot::RwLock;
 use std::collections::HashMap;
@@ -28,6 +30,7 @@ pub(crate) struct Conn {
     pub(crate) addr: String,
     pub(crate) channel: Channel,
     stats: Stats,
+    link: Arc<Link>,
 }
 
 /// The connections of one client, kept in step with discovery.
@@ -37,7 +40,11 @@ pub(crate) struct Balancer {
     conns: RwLock<Vec<Arc<Conn>>>,
     next: AtomicUsize,
     follow: RwLock<Option<JoinHandle<()>>>,
+    probe: RwLock<Option<JoinHandle<()>>>,
 }
+
+/// How often a down instance is probed, and how long a probe may take.
+const PROBE_EVERY: Duration = Duration::from_millis(500);
 
 /// A call's hold on a connection. Report the outcome with [`Picked::finish`]; dropped
 /// without it (the caller gave up) the call counts as handled, as go-zero counts a
@@ -76,6 +83,7 @@ impl Balancer {
             conns: RwLock::new(Vec::new()),
             next: AtomicUsize::new(0),
             follow: RwLock::new(None),
+            probe: RwLock::new(None),
         });
         let current = endpoints.borrow_and_update().clone();
         balancer.update(&current, connect_timeout);
@@ -90,6 +98,32 @@ impl Balancer {
             }
         });
         *balancer.follow.write() = Some(task);
+        let weak = Arc::downgrade(&balancer);
+        let probe = tokio::spawn(async move {
+            let mut every = tokio::time::interval(PROBE_EVERY);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                let Some(balancer) = weak.upgrade() else {
+                    return;
+                };
+                let down: Vec<Arc<Conn>> = balancer
+                    .conns
+                    .read()
+                    .iter()
+                    .filter(|c| c.link.is_down())
+                    .cloned()
+                    .collect();
+                drop(balancer);
+                for conn in down {
+                    if link::reachable(&conn.addr, connect_timeout.min(PROBE_EVERY)).await {
+                        tracing::info!(addr = %conn.addr, "instance reachable again");
+                        conn.link.revive();
+                    }
+                }
+            }
+        });
+        *balancer.probe.write() = Some(probe);
         balancer
     }
 
@@ -108,11 +142,13 @@ impl Balancer {
                 fresh.push(Arc::clone(conn));
                 continue;
             }
-            match connect(addr, connect_timeout) {
+            let link = Arc::new(Link::default());
+            match connect(addr, connect_timeout, &link) {
                 Ok(channel) => fresh.push(Arc::new(Conn {
                     addr: addr.clone(),
                     channel,
                     stats: Stats::default(),
+                    link,
                 })),
                 Err(err) => {
                     tracing::warn!(%addr, %err, "ignoring an instance with an unusable address")
@@ -122,27 +158,35 @@ impl Balancer {
         *self.conns.write() = fresh;
     }
 
-    /// The connection for the next call, or `None` when no instance is known.
+    /// The connection for the next call, or `None` when no instance is known. Instances
+    /// whose connection is down are left out while any other is not (then the call fails
+    /// fast against one of them, which is all there is to do).
     pub(crate) fn pick(&self) -> Option<Picked> {
-        let conns = self.conns.read();
+        let all = self.conns.read();
+        let live: Vec<&Arc<Conn>> = all.iter().filter(|c| !c.link.is_down()).collect();
+        let conns: Vec<&Arc<Conn>> = if live.is_empty() {
+            all.iter().collect()
+        } else {
+            live
+        };
         let now = p2c::now();
         let chosen = match (self.kind, conns.len()) {
             (_, 0) => return None,
-            (_, 1) => &conns[0],
-            (BalancerKind::RoundRobin, n) => &conns[self.next.fetch_add(1, Ordering::Relaxed) % n],
+            (_, 1) => conns[0],
+            (BalancerKind::RoundRobin, n) => conns[self.next.fetch_add(1, Ordering::Relaxed) % n],
             (BalancerKind::P2cEwma, 2) => {
                 if p2c::choose_first(&conns[0].stats, &conns[1].stats, now) {
-                    &conns[0]
+                    conns[0]
                 } else {
-                    &conns[1]
+                    conns[1]
                 }
             }
             (BalancerKind::P2cEwma, n) => {
                 let (a, b) = p2c::draw_pair(n, |i| conns[i].stats.healthy());
                 if p2c::choose_first(&conns[a].stats, &conns[b].stats, now) {
-                    &conns[a]
+                    conns[a]
                 } else {
-                    &conns[b]
+                    conns[b]
                 }
             }
         };
@@ -174,10 +218,17 @@ impl Drop for Balancer {
         if let Some(task) = self.follow.get_mut().take() {
             task.abort();
         }
+        if let Some(task) = self.probe.get_mut().take() {
+            task.abort();
+        }
     }
 }
 
-fn connect(addr: &str, connect_timeout: Duration) -> Result<Channel, tonic::transport::Error> {
+fn connect(
+    addr: &str,
+    connect_timeout: Duration,
+    link: &Arc<Link>,
+) -> Result<Channel, tonic::transport::Error> {
     let uri = if addr.contains("://") {
         addr.to_owned()
     } else {
@@ -185,8 +236,9 @@ fn connect(addr: &str, connect_timeout: Duration) -> Result<Channel, tonic::tran
     };
     Ok(Endpoint::from_shared(uri)?
         .connect_timeout(connect_timeout)
-        .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(20))
         .keep_alive_while_idle(true)
-        .connect_lazy())
+        .connect_with_connector_lazy(Connector {
+            link: Arc::clone(link),
+        }))
 }
