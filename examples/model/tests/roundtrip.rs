@@ -342,3 +342,39 @@ async fn unique_keys_and_transactions_on_mariadb_and_redis() {
 async fn unique_keys_and_transactions_on_sqlite_and_memory() {
     unique_keys_and_transactions(sqlite("users").await).await;
 }
+
+/// Instances of a service start together and each runs the migrations: one applies them,
+/// the others wait and find them applied (MariaDB ignores the wait sqlx asks for).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_starting_together_migrate_once() {
+    let name = unique("migrate");
+    let admin = Db::connect(&DbConf {
+        dsn: "mysql://root@127.0.0.1:3306/test".to_owned(),
+        max_connections: 1,
+        ..DbConf::default()
+    })
+    .await
+    .unwrap();
+    rzero::with_db!(&admin, pool => sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE `{name}`"))).execute(pool).await.map(|_| ())).unwrap();
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let dsn = format!("mysql://root@127.0.0.1:3306/{name}");
+            tokio::spawn(async move {
+                let db = Db::connect(&DbConf {
+                    dsn,
+                    max_connections: 2,
+                    ..DbConf::default()
+                })
+                .await
+                .unwrap();
+                let migrated = db.migrate(&migrations()).await;
+                db.close().await;
+                migrated
+            })
+        })
+        .collect();
+    for start in starts {
+        start.await.unwrap().unwrap();
+    }
+    rzero::with_db!(&admin, pool => sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE `{name}`"))).execute(pool).await.map(|_| ())).unwrap();
+}

@@ -59,6 +59,8 @@ pub enum DbError {
         #[source]
         source: sqlx::Error,
     },
+    #[error("cannot migrate {dsn}: the migration lock: {reason}")]
+    MigrationLock { dsn: String, reason: String },
     #[error("cannot migrate {dsn}: {source}")]
     Migrate {
         dsn: String,
@@ -152,7 +154,45 @@ impl Db {
             source,
         };
         match self {
-            Db::MySql(pool) => migrations.mysql.run(pool).await.map_err(fail),
+            Db::MySql(pool) => {
+                // sqlx serializes concurrent migrators with `GET_LOCK(name, -1)`, which MySQL
+                // reads as "wait forever" but MariaDB answers at once with NULL; two instances
+                // starting together then both apply the first migration. So the whole run
+                // holds a lock of its own, taken with a real timeout, on the connection it
+                // migrates through.
+                let lock_err = |reason: String| DbError::MigrationLock {
+                    dsn: dsn.to_owned(),
+                    reason,
+                };
+                let mut conn = pool.acquire().await.map_err(|e| lock_err(e.to_string()))?;
+                let got: Option<i64> =
+                    sqlx::query_scalar("SELECT GET_LOCK(CONCAT('rzero_migrate_', DATABASE()), ?)")
+                        .bind(MIGRATION_LOCK_WAIT.as_secs())
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err(|e| lock_err(e.to_string()))?;
+                if got != Some(1) {
+                    return Err(lock_err(format!(
+                        "another instance held the migration lock for over {}s",
+                        MIGRATION_LOCK_WAIT.as_secs()
+                    )));
+                }
+                let result = migrations
+                    .mysql
+                    .run_direct(None, &mut *conn, false)
+                    .await
+                    .map_err(fail);
+                let released =
+                    sqlx::query("SELECT RELEASE_LOCK(CONCAT('rzero_migrate_', DATABASE()))")
+                        .execute(&mut *conn)
+                        .await;
+                if let Err(err) = released {
+                    // The lock goes with the connection anyway; close it rather than pool it.
+                    tracing::warn!(%err, "releasing the migration lock failed");
+                    conn.detach();
+                }
+                result
+            }
             Db::Sqlite(pool) => migrations.sqlite.run(pool).await.map_err(fail),
         }
     }
@@ -164,6 +204,9 @@ impl Db {
         }
     }
 }
+
+/// How long an instance waits for another one's migrations before it gives up.
+const MIGRATION_LOCK_WAIT: Duration = Duration::from_secs(60);
 
 /// The same schema for each kind of database, as `sqlx::migrate!` embeds them.
 #[derive(Debug)]
