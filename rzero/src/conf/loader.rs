@@ -91,6 +91,17 @@ impl Loader {
             .vars
             .clone()
             .unwrap_or_else(|| std::env::vars().collect());
+        if let Some(unset) = super::vars::first_unset(&text, &vars) {
+            return Err(ConfError::invalid(
+                &name,
+                Some((unset.line, unset.column)),
+                None,
+                format!(
+                    "environment variable `{0}` is not set; set it, or give a default: `${{{0}:-value}}` (a literal `$` is written `$$`)",
+                    unset.name
+                ),
+            ));
+        }
         let overrides = self.overrides(&vars);
         let doc = Document {
             name: &name,
@@ -136,7 +147,11 @@ struct Document<'a> {
 
 impl Document<'_> {
     fn options(&self) -> serde_saphyr::Options {
-        serde_saphyr::Options::default().with_properties(self.vars.clone())
+        let mut options = serde_saphyr::Options::default().with_properties(self.vars.clone());
+        // Compose's rules substitute inside quoted values too (`hosts: ["${ETCD}"]`), as
+        // go-zero's whole-file expansion does; `$$` stays a literal `$`.
+        options.property_syntax = serde_saphyr::PropertySyntax::DockerCompose;
+        options
     }
 
     /// Straight from the text, so that every error keeps the parser's line and column.
@@ -392,6 +407,29 @@ mod tests {
     fn missing_required_key_is_named() {
         let err = load_str::<Conf>("c.yaml", "rest:\n  port: 1\n").unwrap_err();
         assert!(err.to_string().contains("missing field `name`"), "{err}");
+    }
+
+    #[test]
+    fn substitution_reaches_quoted_values_and_unset_variables_are_errors() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Hosts {
+            hosts: Vec<String>,
+            note: String,
+        }
+        let h: Hosts = Loader::text(
+            "h.yaml",
+            "hosts: [\"${ETCD:-127.0.0.1:2379}\", \"${B}\"]\nnote: 'cost $$5'\n",
+        )
+        .vars(vars(&[("B", "10.0.0.2:2379")]))
+        .load()
+        .unwrap();
+        assert_eq!(h.hosts, ["127.0.0.1:2379", "10.0.0.2:2379"]);
+        assert_eq!(h.note, "cost $5");
+        let err = Loader::text("h.yaml", "hosts: []\nnote: \"${NOPE}\"\n")
+            .vars(vars(&[]))
+            .load::<Hosts>()
+            .unwrap_err();
+        assert!(err.to_string().contains("NOPE"), "{err}");
     }
 
     #[test]

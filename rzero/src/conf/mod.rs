@@ -11,6 +11,7 @@ mod duration;
 mod error;
 mod loader;
 mod mode;
+mod vars;
 
 pub use duration::{deserialize_duration, deserialize_opt_duration, serialize_duration};
 pub use error::ConfError;
