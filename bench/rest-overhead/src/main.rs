@@ -3,6 +3,7 @@
 //! is the same chain with the per-request access log off). Driven by `run.sh`.
 
 use axum::Json;
+use axum::serve::ListenerExt;
 use http::Method;
 use rzero::rest::{Reply, RestConf, RouteGroup, Server};
 use serde::Serialize;
@@ -57,9 +58,14 @@ async fn main() -> ExitCode {
 
 async fn serve_bare(port: u16) -> Result<(), String> {
     let router = axum::Router::new().route("/hello", axum::routing::get(bare_hello));
+    // rzero's accept loop sets TCP_NODELAY; the baseline does too, so that only the chain
+    // differs.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
     axum::serve(listener, router)
         .with_graceful_shutdown(rzero::rest::shutdown_signal())
         .await
