@@ -35,6 +35,7 @@ async fn sigterm_lets_a_slow_request_finish_then_stops() {
         }
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(client.get(&health).send().await.unwrap().status(), 200);
     let signalled = Instant::now();
     let status = std::process::Command::new("kill")
         .args(["-TERM", &std::process::id().to_string()])
@@ -42,12 +43,11 @@ async fn sigterm_lets_a_slow_request_finish_then_stops() {
         .unwrap();
     assert!(status.success());
 
-    // While draining, the health check says so.
+    // While draining, the health check says so (the slow request is still running).
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let probe = client.get(&health).send().await;
-    if let Ok(probe) = probe {
-        assert_eq!(probe.status(), 503);
-    }
+    let probe = client.get(&health).send().await.unwrap();
+    assert_eq!(probe.status(), 503);
+    assert!(!slow.is_finished());
 
     let (code, body) = slow.await.unwrap();
     assert_eq!(code, 200);

@@ -139,8 +139,15 @@ impl<S: Clone + Send + Sync + 'static> RouteGroup<S> {
     }
 
     /// Prepended to every path of the group (`@server(prefix: /v1)`).
+    /// A prefix written without its leading `/` (`v1`) gets one, as go-zero's `path.Join`
+    /// gives it.
     pub fn prefix(mut self, prefix: &str) -> Self {
-        self.options.prefix = prefix.trim_end_matches('/').to_owned();
+        let prefix = prefix.trim_end_matches('/');
+        self.options.prefix = if prefix.is_empty() || prefix.starts_with('/') {
+            prefix.to_owned()
+        } else {
+            format!("/{prefix}")
+        };
         self
     }
 

@@ -59,7 +59,24 @@ pub struct Server {
     conf: RestConf,
     groups: Vec<(GroupOptions, Vec<super::route::Route>)>,
     seen: HashSet<(Method, String)>,
+    matcher: PathMatcher,
     cpu: Arc<dyn CpuUsage>,
+}
+
+/// Every distinct path so far, in the matcher axum itself uses: `Router::route` panics on a
+/// path it refuses, so each is tried here first and a clash becomes an error.
+#[derive(Clone, Default)]
+struct PathMatcher {
+    router: matchit::Router<()>,
+    paths: HashSet<String>,
+}
+
+impl std::fmt::Debug for PathMatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PathMatcher")
+            .field("paths", &self.paths)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Server {
@@ -75,6 +92,7 @@ impl Server {
             conf,
             groups: Vec::new(),
             seen: HashSet::new(),
+            matcher: PathMatcher::default(),
             cpu: Arc::new(SystemCpu),
         })
     }
@@ -89,24 +107,49 @@ impl Server {
         self
     }
 
-    /// Adds a group of routes. A method and path registered twice is an error, as in goctl.
+    /// Adds a group of routes. A method and path registered twice is an error, as in goctl,
+    /// and so is a path axum's matcher cannot tell from another one (`/a/:id` beside
+    /// `/a/:name`) or cannot parse; nothing of a refused group is added.
     pub fn add_routes<S>(&mut self, group: RouteGroup<S>) -> Result<(), ServerError> {
+        let mut seen = self.seen.clone();
+        let mut matcher = self.matcher.clone();
         for route in &group.routes {
             let path = axum_path(&full_path(&group.options.prefix, &route.path));
+            let invalid = |reason: String| ServerError::InvalidRoute {
+                method: route.method.clone(),
+                path: path.clone(),
+                reason,
+            };
             if route.build.is_none() {
-                return Err(ServerError::InvalidRoute {
-                    method: route.method.clone(),
-                    path,
-                    reason: "this HTTP method cannot be routed".into(),
-                });
+                return Err(invalid("this HTTP method cannot be routed".into()));
             }
-            if !self.seen.insert((route.method.clone(), path.clone())) {
+            if !seen.insert((route.method.clone(), path.clone())) {
                 return Err(ServerError::DuplicateRoute {
                     method: route.method.clone(),
                     path,
                 });
             }
+            // What axum's `Router::route` refuses by panicking.
+            if let Some(segment) = path
+                .split('/')
+                .find(|segment| segment.starts_with([':', '*']))
+            {
+                return Err(invalid(format!(
+                    "the segment `{segment}` is neither a literal nor a parameter \
+                     (`:name`, `{{name}}` or `{{*rest}}`)"
+                )));
+            }
+            // Methods of one path share its entry; only a new path can clash.
+            if !matcher.paths.contains(&path) {
+                matcher
+                    .router
+                    .insert(path.as_str(), ())
+                    .map_err(|err| invalid(err.to_string()))?;
+                matcher.paths.insert(path.clone());
+            }
         }
+        self.seen = seen;
+        self.matcher = matcher;
         self.groups.push((group.options, group.routes));
         Ok(())
     }
@@ -173,13 +216,15 @@ impl Server {
             })?;
         let local_addr = listener.local_addr().map_err(ServerError::Serve)?;
         let (stop_tx, stop_rx) = watch::channel(false);
+        // The operations listeners outlive the drain, so that probes read 503 while it runs.
+        let (ops_stop_tx, ops_stop_rx) = watch::channel(false);
         let health = Health::default();
 
         let mut ops_addrs = Vec::new();
         for routes in ops {
             let ops_addr = format!("{}:{}", routes.host, routes.port);
             let bound = routes
-                .spawn(health.clone(), stop_rx.clone())
+                .spawn(health.clone(), ops_stop_rx.clone())
                 .await
                 .map_err(|source| ServerError::Bind {
                     addr: ops_addr,
@@ -199,6 +244,7 @@ impl Server {
             local_addr,
             ops_addrs,
             stop: stop_tx,
+            ops_stop: ops_stop_tx,
             health,
             task,
         })
@@ -221,6 +267,7 @@ pub struct RunningServer {
     local_addr: SocketAddr,
     ops_addrs: Vec<SocketAddr>,
     stop: watch::Sender<bool>,
+    ops_stop: watch::Sender<bool>,
     health: Health,
     task: JoinHandle<()>,
 }
@@ -242,17 +289,23 @@ impl RunningServer {
             () = shutdown_signal() => {
                 tracing::info!("shutdown signal received, draining in-flight requests");
             }
-            joined = &mut self.task => return flatten(joined),
+            joined = &mut self.task => {
+                let _ = self.ops_stop.send(true);
+                return flatten(joined);
+            }
         }
         self.shutdown().await
     }
 
     /// Stops accepting connections, reports unhealthy, and waits up to `shutdown_timeout`
-    /// for in-flight requests to finish; requests still running then are cut off.
+    /// for in-flight requests to finish; requests still running then are cut off. `/healthz`
+    /// answers 503 until the drain ends, then the operations listeners close too.
     pub async fn shutdown(self) -> Result<(), ServerError> {
         self.health.set_serving(false);
         let _ = self.stop.send(true);
-        flatten(self.task.await)
+        let drained = flatten(self.task.await);
+        let _ = self.ops_stop.send(true);
+        drained
     }
 }
 
