@@ -11,9 +11,9 @@ pub(crate) struct HttpMetrics {
     pub(crate) codes: IntCounterVec,
     /// `http_server_requests_in_flight`
     pub(crate) in_flight: IntGauge,
-    /// `http_server_requests_shed_total{path}`
+    /// `http_server_requests_shed_total{path,method}`
     pub(crate) shed: IntCounterVec,
-    /// `http_server_requests_breaker_rejected_total{path}`
+    /// `http_server_requests_breaker_rejected_total{path,method}`
     pub(crate) breaker_rejected: IntCounterVec,
     /// `http_server_requests_max_conns_rejected_total`
     pub(crate) max_conns_rejected: IntCounter,
@@ -58,7 +58,7 @@ impl HttpMetrics {
                 shed: register(
                     IntCounterVec::new(
                         opts("shed_total", "HTTP requests refused by the load shedder."),
-                        &["path"],
+                        &["path", "method"],
                     )
                     .expect("valid counter"),
                 ),
@@ -68,7 +68,7 @@ impl HttpMetrics {
                             "breaker_rejected_total",
                             "HTTP requests refused by an open circuit breaker.",
                         ),
-                        &["path"],
+                        &["path", "method"],
                     )
                     .expect("valid counter"),
                 ),

@@ -67,7 +67,9 @@ pub(crate) fn stack(key: &RouteKey<'_>, group: &GroupOptions, shared: &Shared) -
         breaker: on.breaker.then(|| {
             BreakerStage::new(
                 Breaker::new(format!("{}://{}", key.method, key.path)),
-                metrics.breaker_rejected.with_label_values(&[key.path]),
+                metrics
+                    .breaker_rejected
+                    .with_label_values(&[key.path, key.method]),
             )
         }),
         shedding: shared
@@ -75,7 +77,10 @@ pub(crate) fn stack(key: &RouteKey<'_>, group: &GroupOptions, shared: &Shared) -
             .as_ref()
             .filter(|_| on.shedding)
             .map(|shedder| {
-                SheddingStage::new(shedder.clone(), metrics.shed.with_label_values(&[key.path]))
+                SheddingStage::new(
+                    shedder.clone(),
+                    metrics.shed.with_label_values(&[key.path, key.method]),
+                )
             }),
         timeout: (on.timeout && !timeout.is_zero()).then_some(timeout),
         recover: on.recover,
