@@ -42,6 +42,30 @@ async fn every_line_of_a_request_names_its_trace_and_span() {
         .unwrap();
     client.get(format!("{base}/slow")).send().await.unwrap();
     running.shutdown().await.unwrap();
+
+    // With the access log switched off, a request writes no access line; what the handler
+    // logs is still written.
+    let quiet_conf: RestConf = load_str(
+        "quiet.yaml",
+        "name: quiet\nhost: 127.0.0.1\nport: 0\nmiddlewares: { log: false }\nlog: { level: info }\n",
+    )
+    .unwrap();
+    let mut quiet = Server::new(quiet_conf).unwrap();
+    quiet
+        .add_routes(RouteGroup::new().route(Method::GET, "/quiet", || async {
+            tracing::info!("inside the quiet route");
+            Reply(())
+        }))
+        .unwrap();
+    let quiet = quiet.bind().await.unwrap();
+    let status = client
+        .get(format!("http://{}/quiet", quiet.local_addr()))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    quiet.shutdown().await.unwrap();
     rzero::log::flush();
 
     let file = std::fs::read_dir(dir.path())
@@ -91,4 +115,17 @@ async fn every_line_of_a_request_names_its_trace_and_span() {
     );
     assert!(slow["trace"].as_str().is_some());
     assert_eq!(slow["service"], "logtest");
+
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["content"] == "inside the quiet route"),
+        "{text}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l["content"].as_str().unwrap().contains("GET /quiet")),
+        "an access line with the access log off: {text}"
+    );
 }

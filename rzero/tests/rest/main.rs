@@ -8,3 +8,4 @@ mod chain;
 mod conf;
 mod jwt;
 mod support;
+mod switches;
