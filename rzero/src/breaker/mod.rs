@@ -6,8 +6,10 @@
 //! and a failing one is shed gradually instead of being cut off at a threshold. One request is
 //! let through when none has passed for a second, so recovery is noticed even under full load.
 //!
-//! The breaker knows nothing of HTTP or gRPC: the REST chain keys one per route
-//! (`METHOD://path`) and the RPC layer one per method, both through [`Breakers`].
+//! The breaker knows nothing of HTTP or gRPC: the REST chain builds one per route
+//! (`METHOD://path`) and the RPC layer one per method when they are set up, so the request
+//! path never looks one up. [`Breakers`] is for application code that guards its own calls by
+//! name, as go-zero's `breaker.Do(name, ...)` does.
 
 mod google;
 mod registry;

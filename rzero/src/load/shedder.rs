@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn a_hot_cpu_with_too_many_in_flight_sheds() {
-        let (s, _) = shedder(950);
+        let (s, cpu) = shedder(950);
         // Raise the smoothed in-flight count the way a backlog does: many long requests
         // finishing while many more are still running.
         let mut held = load_up(&s, 200);
@@ -224,7 +224,10 @@ mod tests {
             }
         }
         assert_eq!(s.allow().err(), Some(Overloaded));
-        // Still hot for a second after a drop, even when the CPU reading falls.
+        // Still hot for a second after a drop, even when the CPU reading falls, so that one
+        // cool sample does not let the backlog flood back in.
+        cpu.set(100);
+        assert_eq!(s.allow().err(), Some(Overloaded));
         drop(held);
     }
 

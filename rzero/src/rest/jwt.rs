@@ -177,8 +177,14 @@ pub struct Token {
 }
 
 /// Signs `claims` (a struct or map serializing to a JSON object) with HS256, adding `iat` and
-/// `exp` (`now + ttl`).
+/// `exp` (`now + ttl`). A secret shorter than [`MIN_SECRET_LEN`] is refused here too: no
+/// server would accept what it signs.
 pub fn issue(secret: &str, ttl: Duration, claims: &impl Serialize) -> Result<Token, JwtError> {
+    if secret.chars().count() < MIN_SECRET_LEN {
+        return Err(JwtError::Sign(format!(
+            "a JWT secret must be at least {MIN_SECRET_LEN} characters"
+        )));
+    }
     let mut map = match serde_json::to_value(claims) {
         Ok(Value::Object(map)) => map,
         Ok(_) => {
@@ -263,6 +269,8 @@ mod tests {
         assert!(err.contains("at least 8"), "{err}");
         assert!(JwtAuth::new(SECRET, Some("tiny")).is_err());
         assert!(JwtAuth::new(SECRET, Some("")).is_ok());
+        let err = issue("short", Duration::from_secs(60), &serde_json::json!({})).unwrap_err();
+        assert!(err.to_string().contains("at least 8"), "{err}");
     }
 
     #[test]
