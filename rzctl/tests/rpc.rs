@@ -253,3 +253,181 @@ fn proto_errors_name_file_line_and_column() {
     ]);
     assert!(nested.contains("dep.proto:2:"), "{nested}");
 }
+
+/// The inherent methods of `impl ... Name<...>` blocks in `file`, in order.
+fn inherent_methods(file: &syn::File, type_name: &str) -> Vec<String> {
+    fn walk(items: &[syn::Item], type_name: &str, out: &mut Vec<String>) {
+        for item in items {
+            match item {
+                syn::Item::Mod(module) => {
+                    if let Some((_, items)) = &module.content {
+                        walk(items, type_name, out);
+                    }
+                }
+                syn::Item::Impl(block) if block.trait_.is_none() => {
+                    let syn::Type::Path(path) = &*block.self_ty else {
+                        continue;
+                    };
+                    if path
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == type_name)
+                    {
+                        out.extend(block.items.iter().filter_map(|item| match item {
+                            syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                            _ => None,
+                        }));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&file.items, type_name, &mut out);
+    out
+}
+
+fn assert_unique(names: &[String], what: &str) {
+    let mut sorted = names.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(
+        sorted.len(),
+        names.len(),
+        "{what} repeats a name: {names:?}"
+    );
+}
+
+#[test]
+fn names_that_clash_with_generated_ones_are_renamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = rpc::load(&data("protos/clash.proto"), &Includes::default()).unwrap();
+    let outputs = plan(
+        &spec,
+        &options(true),
+        &Templates::load(None).unwrap(),
+        dir.path(),
+    )
+    .unwrap();
+    let paths: Vec<String> = outputs
+        .iter()
+        .map(|o| o.path.display().to_string())
+        .collect();
+    assert_unique(&paths, "the plan");
+    // Service `Mod` and method `Mod` get `mod_`: a `mod.rs` is its folder's own file.
+    for path in [
+        "src/server/mod_.rs",
+        "src/client/mod_.rs",
+        "src/logic/mod_/mod.rs",
+        "src/logic/mod_/mod_.rs",
+        "src/logic/mod_/new_.rs",
+        "src/logic/mod_/type.rs",
+        "src/logic/mod_/self_.rs",
+        "src/server/type.rs",
+        "src/logic/type/get.rs",
+    ] {
+        assert!(
+            paths.iter().any(|p| p == path),
+            "{path} missing from {paths:?}"
+        );
+    }
+    let logic = &file(&outputs, "src/logic/mod_/mod.rs").content;
+    assert!(
+        logic.contains("pub mod mod_;") && logic.contains("pub mod new_;"),
+        "{logic}"
+    );
+    assert!(
+        logic.contains("#[allow(clippy::module_inception)]"),
+        "{logic}"
+    );
+    let server = &file(&outputs, "src/server/mod.rs").content;
+    assert!(
+        server.contains("pub mod mod_;") && server.contains("pub mod r#type;"),
+        "{server}"
+    );
+
+    // Neither tonic's client nor ours has a method twice, and the renamed ones are there.
+    let pb = syn::parse_file(&file(&outputs, "src/pb.rs").content).unwrap();
+    let tonic = inherent_methods(&pb, "ModClient");
+    assert_unique(&tonic, "tonic's ModClient");
+    let ours = syn::parse_file(&file(&outputs, "src/client/mod_.rs").content).unwrap();
+    let ours = inherent_methods(&ours, "ModClient");
+    assert_unique(&ours, "the typed ModClient");
+    for name in [
+        "new",
+        "new_",
+        "client",
+        "client_",
+        "from_client",
+        "from_client_",
+        "clone_",
+        "with_origin_",
+        "r#mod",
+        "r#type",
+        "self_",
+    ] {
+        assert!(
+            ours.contains(&name.to_owned()),
+            "the typed client lacks {name}: {ours:?}"
+        );
+    }
+    assert!(
+        tonic.contains(&"max_decoding_message_size_".to_owned()),
+        "{tonic:?}"
+    );
+    // The wire names stay the proto's.
+    assert!(
+        file(&outputs, "src/pb.rs")
+            .content
+            .contains("\"/clash.Mod/New\"")
+    );
+
+    let note = spec
+        .notes
+        .iter()
+        .find(|n| n.contains("Mod.New"))
+        .unwrap_or_else(|| panic!("no note on New: {:?}", spec.notes));
+    assert!(note.contains("clash.proto:14:7"), "{note}");
+    assert!(note.contains("`new_`"), "{note}");
+}
+
+#[test]
+fn names_rust_would_share_are_refused_with_both_places() {
+    let methods = error_of(&[(
+        "dup.proto",
+        "syntax = \"proto3\";\npackage d;\nmessage A {}\nservice S {\n  rpc Get(A) returns (A);\n  rpc get(A) returns (A);\n}\n",
+    )]);
+    assert!(
+        methods.contains("method S.get clashes with method S.Get: both are `get` in Rust"),
+        "{methods}"
+    );
+    assert!(methods.contains("dup.proto:6:7"), "{methods}");
+    assert!(methods.contains("method S.Get is at"), "{methods}");
+    assert!(methods.contains("dup.proto:5:7"), "{methods}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let proto = write(
+        dir.path(),
+        "two.proto",
+        "syntax = \"proto3\";\npackage d;\nmessage A {}\nservice Foo { rpc Get(A) returns (A); }\nservice foo { rpc Get(A) returns (A); }\n",
+    );
+    let out = dir.path().join("out");
+    let (ok, _, stderr) = rzctl(&[
+        "rpc",
+        "gen",
+        proto.to_str().unwrap(),
+        "--multiple",
+        "--dir",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("service foo clashes with service Foo"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("two.proto:5:9"), "{stderr}");
+    assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+    assert!(!out.exists(), "a failed run wrote files");
+}

@@ -123,6 +123,9 @@ fn run(
             return ExitCode::FAILURE;
         }
     };
+    for note in &spec.notes {
+        eprintln!("note: {note}");
+    }
     let templates = match Templates::load(target.home.as_deref()) {
         Ok(t) => t,
         Err(err) => return fail(&err.to_string()),

@@ -4,7 +4,9 @@
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
 use miette::Diagnostic as _;
 use prost_types::FileDescriptorSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The import roots (`-I DIR`), in order.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +20,9 @@ pub(crate) struct Compiled {
     /// The root file and every file it imports, dependencies first, with source info (for
     /// the doc comments the generated code carries).
     pub(crate) files: FileDescriptorSet,
+    /// The text of every file compiled from source, by name, for diagnostics that point
+    /// into them after compilation (name clashes found while generating).
+    pub(crate) sources: HashMap<String, Arc<SourceFile>>,
 }
 
 pub(crate) fn compile(proto: &Path, includes: &Includes) -> Result<Compiled, Diagnostics> {
@@ -27,13 +32,26 @@ pub(crate) fn compile(proto: &Path, includes: &Includes) -> Result<Compiled, Dia
     compiler
         .open_file(proto)
         .map_err(|e| diagnose(&e, &roots))?;
+    let sources = compiler
+        .files()
+        .filter_map(|meta| {
+            let path = meta.path()?;
+            let text = std::fs::read_to_string(path).ok()?;
+            let file = SourceFile::new(path.display().to_string(), text);
+            Some((meta.name().to_owned(), file))
+        })
+        .collect();
     let files = compiler.file_descriptor_set();
     let name = files
         .file
         .last()
         .map(|f| f.name().to_owned())
         .unwrap_or_default();
-    Ok(Compiled { name, files })
+    Ok(Compiled {
+        name,
+        files,
+        sources,
+    })
 }
 
 /// The `-I` folders, plus the proto's own folder when no `-I` contains the file, so that
@@ -50,6 +68,25 @@ fn import_roots(proto: &Path, includes: &Includes) -> Vec<PathBuf> {
         roots.push(parent.to_path_buf());
     }
     roots
+}
+
+/// The byte offset of a 0-based line and byte column, as protobuf source info counts them.
+pub(crate) fn byte_offset(text: &str, line: i32, column: i32) -> usize {
+    let line = usize::try_from(line).unwrap_or(0);
+    let column = usize::try_from(column).unwrap_or(0);
+    let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    (start + column).min(text.len())
+}
+
+/// The byte range of a source-info span (`[line, col, end_col]` or
+/// `[line, col, end_line, end_col]`).
+pub(crate) fn span_range(text: &str, span: &[i32]) -> Option<std::ops::Range<usize>> {
+    let (line, col, end_line, end_col) = match *span {
+        [line, col, end_col] => (line, col, line, end_col),
+        [line, col, end_line, end_col] => (line, col, end_line, end_col),
+        _ => return None,
+    };
+    Some(byte_offset(text, line, col)..byte_offset(text, end_line, end_col))
 }
 
 /// A protox error as a diagnostic pointing into its file, when it names a place.

@@ -21,6 +21,5 @@ use std::path::Path;
 
 /// Compiles `proto` (with `includes` as import roots) and generates its Rust code.
 pub fn load(proto: &Path, includes: &Includes) -> Result<RpcSpec, Diagnostics> {
-    let compiled = compile::compile(proto, includes)?;
-    codegen::generate(compiled).map_err(|e| crate::diag::Diagnostic::bare(e).into())
+    codegen::generate(compile::compile(proto, includes)?)
 }
