@@ -254,6 +254,67 @@ fn proto_errors_name_file_line_and_column() {
     assert!(nested.contains("dep.proto:2:"), "{nested}");
 }
 
+#[test]
+fn proto_errors_name_what_is_wrong_and_where() {
+    // The import that closes a cycle, in the file that has it.
+    let cycle = error_of(&[
+        ("a.proto", "syntax = \"proto3\";\nimport \"b.proto\";\n"),
+        ("b.proto", "syntax = \"proto3\";\n\nimport \"a.proto\";\n"),
+    ]);
+    assert!(
+        cycle.contains("import cycle: a.proto -> b.proto -> a.proto"),
+        "{cycle}"
+    );
+    assert!(cycle.contains("b.proto:3:1"), "{cycle}");
+
+    let edition = error_of(&[(
+        "ed.proto",
+        "// new style\nedition = \"2023\";\npackage x;\n",
+    )]);
+    assert!(
+        edition.contains("editions are not supported yet"),
+        "{edition}"
+    );
+    assert!(edition.contains("ed.proto:2:1"), "{edition}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let missing = dir.path().join("nothere.proto");
+    let (ok, _, stderr) = rzctl(&[
+        "rpc",
+        "gen",
+        missing.to_str().unwrap(),
+        "--dir",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!("{} does not exist", missing.display())),
+        "{stderr}"
+    );
+
+    let proto = write(dir.path(), "notes.proto", TWO_METHODS);
+    let nowhere = dir.path().join("no-such-folder");
+    let (ok, _, stderr) = rzctl(&[
+        "rpc",
+        "gen",
+        proto.to_str().unwrap(),
+        "-I",
+        nowhere.to_str().unwrap(),
+        "--dir",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!(
+            "the import folder {} (-I) does not exist",
+            nowhere.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "a failed run wrote files");
+}
+
 /// The inherent methods of `impl ... Name<...>` blocks in `file`, in order.
 fn inherent_methods(file: &syn::File, type_name: &str) -> Vec<String> {
     fn walk(items: &[syn::Item], type_name: &str, out: &mut Vec<String>) {
@@ -430,4 +491,95 @@ fn names_rust_would_share_are_refused_with_both_places() {
     assert!(stderr.contains("two.proto:5:9"), "{stderr}");
     assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
     assert!(!out.exists(), "a failed run wrote files");
+}
+
+#[test]
+fn rpc_new_dry_run_lists_every_file_and_writes_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("echo");
+    let (ok, stdout, stderr) = rzctl(&[
+        "rpc",
+        "new",
+        "echo",
+        "--dir",
+        out.to_str().unwrap(),
+        "--dry-run",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(!out.exists(), "--dry-run wrote {}", out.display());
+    for path in [
+        "echo.proto",
+        "Cargo.toml",
+        "etc/echo.yaml",
+        "src/pb.rs",
+        "src/logic/ping.rs",
+        "src/server/echo.rs",
+        "src/client/echo.rs",
+    ] {
+        assert!(
+            stdout.contains(&format!("create {path}\n")),
+            "{path} not listed:\n{stdout}"
+        );
+    }
+    // And a real run writes exactly what the dry run listed.
+    let (ok, written, stderr) = rzctl(&["rpc", "new", "echo", "--dir", out.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert_eq!(written, stdout);
+    assert!(out.join("echo.proto").is_file());
+}
+
+#[test]
+fn rpc_gen_dry_run_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let proto = write(dir.path(), "notes.proto", TWO_METHODS);
+    let out = dir.path().join("notes");
+    let (ok, stdout, stderr) = rzctl(&[
+        "rpc",
+        "gen",
+        proto.to_str().unwrap(),
+        "--dir",
+        out.to_str().unwrap(),
+        "--dry-run",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("create src/logic/last.rs"), "{stdout}");
+    assert!(stdout.contains("14 created"), "{stdout}");
+    assert!(!out.exists(), "--dry-run wrote {}", out.display());
+}
+
+#[test]
+fn rzero_path_comes_from_the_environment() {
+    let rzero = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rzero");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("svc");
+    let run = |rzero: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_rzctl"))
+            .args(["rpc", "new", "svc", "--dir", out.to_str().unwrap()])
+            .env("RZERO_PATH", rzero)
+            .output()
+            .unwrap()
+    };
+    let bad = run(dir.path());
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("is not an rzero checkout"), "{stderr}");
+    assert!(stderr.contains("RZERO_PATH"), "{stderr}");
+
+    let good = run(&rzero);
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    let manifest = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
+    let path = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rzero = { path = \""))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("rzero is not a path dependency:\n{manifest}"));
+    assert!(Path::new(path).is_relative(), "{path}");
+    assert_eq!(
+        std::fs::canonicalize(out.join(path)).unwrap(),
+        std::fs::canonicalize(&rzero).unwrap()
+    );
 }

@@ -23,3 +23,9 @@ use std::path::Path;
 pub fn load(proto: &Path, includes: &Includes) -> Result<RpcSpec, Diagnostics> {
     codegen::generate(compile::compile(proto, includes)?)
 }
+
+/// Compiles a file that is not on disk (yet), named `name`, importing only the well-known
+/// types: what `rzctl rpc new` generates from before it writes anything.
+pub fn load_source(name: &str, text: &str) -> Result<RpcSpec, Diagnostics> {
+    codegen::generate(compile::compile_source(name, text)?)
+}
