@@ -435,3 +435,94 @@ async fn dev_mode_serves_reflection_of_the_generated_descriptors() {
         .unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented);
 }
+
+/// `items`, one every `every`: a slow uploader.
+fn slowly<T: Send + 'static>(
+    items: Vec<T>,
+    every: Duration,
+) -> tokio_stream::wrappers::ReceiverStream<T> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        for item in items {
+            tokio::time::sleep(every).await;
+            if tx.send(item).await.is_err() {
+                return;
+            }
+        }
+    });
+    tokio_stream::wrappers::ReceiverStream::new(rx)
+}
+
+fn words(n: usize) -> Vec<Word> {
+    (0..n)
+        .map(|i| Word {
+            text: format!("w{i}"),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeouts_cut_slow_unary_calls_but_not_long_streams() {
+    // Server and client both time calls out after 300 ms; the streams below take over a
+    // second, SayHello a second.
+    let short = Duration::from_millis(300);
+    let mut config = config("patient", None, "faults:\n  delay: 1s\n");
+    config.rpc.timeout = short;
+    let server = serve(config).await;
+    let mut conf = RpcClientConf::endpoints([server.local_addr().to_string()]);
+    conf.timeout = short;
+    let client = GreeterClient::new(&conf).await.unwrap();
+
+    let sentence = client
+        .collect(slowly(words(6), Duration::from_millis(200)))
+        .await
+        .unwrap();
+    assert_eq!(sentence.words, 6, "{sentence:?}");
+
+    let lines = ["one", "two", "three", "four"].map(|t| Line { text: t.into() });
+    let mut answers = client
+        .chat(slowly(lines.to_vec(), Duration::from_millis(250)))
+        .await
+        .unwrap();
+    let mut got = 0;
+    while let Some(line) = answers.message().await.unwrap() {
+        assert!(line.text.starts_with("you said: "), "{line:?}");
+        got += 1;
+    }
+    assert_eq!(got, 4);
+
+    // A slow unary call is cut off: by the client (it started the clock first)...
+    let status = client.say_hello(hello()).await.unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    // ...and by the server when the client sets no timeout.
+    let mut patient = RpcClientConf::endpoints([server.local_addr().to_string()]);
+    patient.timeout = Duration::ZERO;
+    let patient = GreeterClient::new(&patient).await.unwrap();
+    let status = patient.say_hello(hello()).await.unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!(
+        status.message().contains("did not finish within 300 ms"),
+        "{status:?}"
+    );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streaming_method_is_bound_by_its_own_timeout_only() {
+    let mut config = config("bounded", None, "");
+    config.rpc.method_timeouts = vec![rzero::rpc::MethodTimeout {
+        full_method: "/greeter.Greeter/Collect".into(),
+        timeout: Duration::from_millis(300),
+    }];
+    let server = serve(config).await;
+    let client = GreeterClient::new(&RpcClientConf::endpoints([server.local_addr().to_string()]))
+        .await
+        .unwrap();
+    let status = client
+        .collect(slowly(words(10), Duration::from_millis(200)))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!(status.message().contains("300 ms"), "{status:?}");
+    server.shutdown().await.unwrap();
+}

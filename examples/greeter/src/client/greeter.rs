@@ -51,6 +51,9 @@ impl GreeterClient {
         &self,
         request: impl IntoRequest<crate::pb::greeter::CountdownRequest>,
     ) -> Result<Streaming<crate::pb::greeter::Tick>, Status> {
+        // A stream is not bound by the client's timeout, which is for unary calls.
+        let mut request = request.into_request();
+        request.extensions_mut().insert(rzero::rpc::StreamingCall);
         self.inner
             .clone()
             .countdown(request)
@@ -64,6 +67,9 @@ impl GreeterClient {
         &self,
         request: impl IntoStreamingRequest<Message = crate::pb::greeter::Word>,
     ) -> Result<crate::pb::greeter::Sentence, Status> {
+        // A stream is not bound by the client's timeout, which is for unary calls.
+        let mut request = request.into_streaming_request();
+        request.extensions_mut().insert(rzero::rpc::StreamingCall);
         self.inner
             .clone()
             .collect(request)
@@ -77,6 +83,9 @@ impl GreeterClient {
         &self,
         request: impl IntoStreamingRequest<Message = crate::pb::greeter::Line>,
     ) -> Result<Streaming<crate::pb::greeter::Line>, Status> {
+        // A stream is not bound by the client's timeout, which is for unary calls.
+        let mut request = request.into_streaming_request();
+        request.extensions_mut().insert(rzero::rpc::StreamingCall);
         self.inner
             .clone()
             .chat(request)

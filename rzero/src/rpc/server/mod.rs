@@ -13,7 +13,7 @@ use crate::discov::{DiscovError, Registration, advertised_addr};
 use crate::load::{AdaptiveShedder, CpuUsage, SystemCpu};
 use crate::metrics::RpcMetrics;
 use chain::{ChainLayer, Stages};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -131,6 +131,7 @@ impl Server {
                 RpcMetrics::server(),
                 mw.timeout.then_some(conf.timeout),
                 if mw.timeout { timeouts } else { HashMap::new() },
+                streaming_methods(&self.descriptors),
             ),
         }
     }
@@ -325,6 +326,37 @@ impl RunningServer {
             }
         }
     }
+}
+
+/// The paths of the streaming methods the descriptors declare. The chain sees a call as
+/// an HTTP request only, so this is how it knows which calls the default timeout is not for;
+/// a method of a service added without descriptors counts as unary.
+fn streaming_methods(descriptors: &[&[u8]]) -> HashSet<String> {
+    use prost::Message as _;
+    let mut paths = HashSet::new();
+    for encoded in descriptors {
+        let set = match prost_types::FileDescriptorSet::decode(*encoded) {
+            Ok(set) => set,
+            Err(err) => {
+                tracing::warn!(%err, "cannot decode a file descriptor set; its streams count as unary");
+                continue;
+            }
+        };
+        for file in &set.file {
+            for service in &file.service {
+                let service_name = match file.package() {
+                    "" => service.name().to_owned(),
+                    package => format!("{package}.{}", service.name()),
+                };
+                for method in &service.method {
+                    if method.client_streaming() || method.server_streaming() {
+                        paths.insert(format!("/{service_name}/{}", method.name()));
+                    }
+                }
+            }
+        }
+    }
+    paths
 }
 
 fn flatten(
