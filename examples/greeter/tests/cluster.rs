@@ -128,23 +128,76 @@ async fn servers_register_under_the_key_and_the_client_follows_them() {
     b.shutdown().await.unwrap();
 }
 
-/// A greeter process registered in `etcd`, so it can be killed without a goodbye.
-fn spawn_process(etcd: &Etcd, key: &str, dir: &std::path::Path) -> Child {
-    let path = dir.join("greeter.yaml");
-    std::fs::write(
-        &path,
-        format!(
-            "rpc:\n  name: greeter.rpc\n  listen_on: 127.0.0.1:0\n  log:\n    level: error\n  etcd:\n    hosts: [\"{}\"]\n    key: {key}\ninstance: doomed\n",
+/// A greeter binary running `yaml` (from `dir`), so it can get real signals. Dropping it
+/// kills it, so a failed test leaves no process behind.
+struct Process {
+    child: Child,
+}
+
+impl Process {
+    fn spawn(dir: &std::path::Path, yaml: &str) -> Self {
+        let path = dir.join("greeter.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_greeter"))
+            .arg("-f")
+            .arg(&path)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Self { child }
+    }
+
+    /// Sends `signal` (`TERM`, `STOP`, `CONT`) with kill(1).
+    fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{signal} failed");
+    }
+
+    fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            // A stopped process must run again to die of SIGKILL promptly.
+            let _ = Command::new("kill")
+                .arg("-CONT")
+                .arg(self.child.id().to_string())
+                .status();
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A greeter process registered in `etcd` under `key`, with `extra` config lines.
+fn spawn_registered(etcd: &Etcd, key: &str, dir: &std::path::Path, extra: &str) -> Process {
+    Process::spawn(
+        dir,
+        &format!(
+            "rpc:\n  name: greeter.rpc\n  listen_on: 127.0.0.1:0\n  log:\n    level: error\n  etcd:\n    hosts: [\"{}\"]\n    key: {key}\ninstance: doomed\n{extra}",
             etcd.endpoint()
         ),
     )
-    .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_greeter"))
-        .arg("-f")
-        .arg(&path)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
+}
+
+/// Waits until something accepts connections at `addr`.
+async fn listening(addr: &str) {
+    let start = Instant::now();
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{addr} never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,7 +206,7 @@ async fn a_killed_instance_leaves_within_the_ttl_and_then_no_call_fails() {
     let key = "greeter-kill.rpc";
     let dir = tempfile::tempdir().unwrap();
     let survivor = serve(config("survivor", Some((&etcd, key)), "")).await;
-    let mut doomed = spawn_process(&etcd, key, dir.path());
+    let mut doomed = spawn_registered(&etcd, key, dir.path(), "");
     let client = GreeterClient::new(&RpcClientConf::etcd([etcd.endpoint()], key))
         .await
         .unwrap();
@@ -165,8 +218,7 @@ async fn a_killed_instance_leaves_within_the_ttl_and_then_no_call_fails() {
     assert!(by.get("doomed").copied().unwrap_or(0) > 0, "{by:?}");
 
     // SIGKILL: no deregistration, the key goes only when its lease expires.
-    doomed.kill().unwrap();
-    doomed.wait().unwrap();
+    doomed.kill();
     // Until then the client knows the connection closed and sends nothing there.
     tokio::time::sleep(Duration::from_millis(100)).await;
     let (by, failures) = spread(&client, 2, 100).await;
@@ -524,5 +576,45 @@ async fn a_streaming_method_is_bound_by_its_own_timeout_only() {
         .unwrap_err();
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
     assert!(status.message().contains("300 ms"), "{status:?}");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_timeout_is_sent_as_grpc_timeout_and_fires_on_its_own() {
+    let server = serve(config("deadline", None, "")).await;
+    let mut conf = RpcClientConf::endpoints([server.local_addr().to_string()]);
+    conf.timeout = Duration::from_millis(1500);
+    let client = GreeterClient::new(&conf).await.unwrap();
+    assert_eq!(client.say_hello(hello()).await.unwrap().deadline, "1500m");
+    // A shorter deadline set by the caller wins.
+    let mut request = tonic::Request::new(hello());
+    request.set_timeout(Duration::from_millis(200));
+    assert_eq!(client.say_hello(request).await.unwrap().deadline, "200m");
+    // Streams carry no default deadline (Countdown has no field to show it, Collect neither;
+    // the timeouts test shows they are not cut).
+
+    // The client's own clock: a server that cannot answer at all (stopped by SIGSTOP) is
+    // given up on after the client's timeout, whatever the server would have done.
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", testkit::free_port());
+    let stopped = Process::spawn(
+        dir.path(),
+        &format!(
+            "rpc:\n  name: greeter.rpc\n  listen_on: {addr}\n  log:\n    level: error\ninstance: frozen\n"
+        ),
+    );
+    listening(&addr).await;
+    let mut conf = RpcClientConf::endpoints([addr.clone()]);
+    conf.timeout = Duration::from_millis(300);
+    let client = GreeterClient::new(&conf).await.unwrap();
+    assert_eq!(client.say_hello(hello()).await.unwrap().served_by, "frozen");
+    stopped.signal("STOP");
+    let status = client.say_hello(hello()).await.unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!(
+        status.message().contains(&format!("no answer from {addr}")),
+        "{status:?}"
+    );
+    stopped.signal("CONT");
     server.shutdown().await.unwrap();
 }

@@ -32,8 +32,9 @@ impl GreeterClient {
     }
 
     /// `/greeter.Greeter/SayHello`
-    /// One request, one answer. The answer names the instance that served it and the
-    /// trace the call ran in, so balancing and tracing can be seen from outside.
+    /// One request, one answer. The answer names the instance that served it, the trace
+    /// the call ran in and the deadline it came with, so balancing, tracing and timeouts can
+    /// be seen from outside.
     pub async fn say_hello(
         &self,
         request: impl IntoRequest<crate::pb::greeter::HelloRequest>,
