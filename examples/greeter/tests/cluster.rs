@@ -618,3 +618,75 @@ async fn a_client_timeout_is_sent_as_grpc_timeout_and_fires_on_its_own() {
     stopped.signal("CONT");
     server.shutdown().await.unwrap();
 }
+
+/// The value of the Prometheus sample `name{labels}` in `text`, 0 when absent.
+fn sample(text: &str, name: &str, labels: &str) -> u64 {
+    let key = format!("{name}{{{labels}}} ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&key))
+        .map_or(0, |v| v.trim().parse::<f64>().unwrap() as u64)
+}
+
+/// `GET path` on `addr` over plain HTTP/1.0; the body.
+async fn http_get(addr: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+        "{head}"
+    );
+    body.to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_breaker_refuses_calls_before_they_reach_the_server() {
+    // A failing server with its own breaker off, in a process of its own so that its
+    // Prometheus counters count only what reached it.
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", testkit::free_port());
+    let metrics = format!("127.0.0.1:{}", testkit::free_port());
+    let (metrics_host, metrics_port) = metrics.split_once(':').unwrap();
+    let _failing = Process::spawn(
+        dir.path(),
+        &format!(
+            "rpc:\n  name: greeter.rpc\n  listen_on: {addr}\n  log:\n    level: error\n  middlewares:\n    breaker: false\n  prometheus:\n    host: {metrics_host}\n    port: {metrics_port}\ninstance: failing\nfaults:\n  fail: true\n"
+        ),
+    );
+    listening(&addr).await;
+    listening(&metrics).await;
+    let client = GreeterClient::new(&RpcClientConf::endpoints([addr.clone()]))
+        .await
+        .unwrap();
+    let (mut reached, mut refused) = (0u64, 0u64);
+    for _ in 0..200 {
+        let status = client.say_hello(hello()).await.unwrap_err();
+        assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+        if status.message().contains("circuit breaker") {
+            refused += 1;
+        } else {
+            assert_eq!(status.message(), "this instance is failing on purpose");
+            reached += 1;
+        }
+    }
+    let text = http_get(&metrics, "/metrics").await;
+    let served = sample(
+        &text,
+        "rpc_server_requests_code_total",
+        "code=\"14\",method=\"/greeter.Greeter/SayHello\"",
+    );
+    assert_eq!(
+        served, reached,
+        "the server saw {served}, the client sent {reached}"
+    );
+    assert!(
+        served < 100 && refused > 100,
+        "the server saw {served} of 200 calls; the client refused {refused}"
+    );
+}
