@@ -161,6 +161,10 @@ impl Process {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
+
+    fn wait(&mut self) -> std::process::ExitStatus {
+        self.child.wait().unwrap()
+    }
 }
 
 impl Drop for Process {
@@ -689,4 +693,126 @@ async fn the_client_breaker_refuses_calls_before_they_reach_the_server() {
         served < 100 && refused > 100,
         "the server saw {served} of 200 calls; the client refused {refused}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_under_load_finishes_calls_in_flight_and_fails_none() {
+    let etcd = Etcd::start();
+    let key = "greeter-drain.rpc";
+    let leaving = serve(config(
+        "leaving",
+        Some((&etcd, key)),
+        "faults:\n  delay: 1500ms\n",
+    ))
+    .await;
+    let staying = serve(config("staying", Some((&etcd, key)), "")).await;
+    let leaving_addr = leaving.local_addr().to_string();
+    let client = GreeterClient::new(&RpcClientConf::etcd([etcd.endpoint()], key))
+        .await
+        .unwrap();
+    eventually(Duration::from_secs(3), || {
+        client.client().endpoints().len() == 2
+    })
+    .await;
+
+    // A slow call in flight on the instance that leaves.
+    let direct = GreeterClient::new(&RpcClientConf::endpoints([leaving_addr.clone()]))
+        .await
+        .unwrap();
+    assert_eq!(direct.whoami(()).await.unwrap().name, "leaving");
+    let slow = tokio::spawn({
+        let direct = direct.clone();
+        async move { direct.say_hello(hello()).await }
+    });
+    // Calls started all through the shutdown, on the client that knows both instances.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = tokio::spawn({
+        let (client, done) = (client.clone(), done.clone());
+        async move {
+            let mut answers = Vec::new();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                answers.push(client.whoami(()).await.map(|i| i.name));
+            }
+            answers
+        }
+    });
+    // Generous: the slow call reaches the server in a few milliseconds.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let shutdown = tokio::spawn(leaving.shutdown());
+    let watcher = rzero::discov::Subscriber::etcd(&rzero::discov::EtcdConf {
+        hosts: vec![etcd.endpoint()],
+        key: key.into(),
+        ..rzero::discov::EtcdConf::default()
+    })
+    .await
+    .unwrap();
+    let endpoints = watcher.endpoints();
+    let staying_addr = staying.local_addr().to_string();
+    eventually(Duration::from_secs(2), || {
+        endpoints.borrow().iter().eq([&staying_addr])
+    })
+    .await;
+    // The key is gone, and the instance still answers those that have not noticed yet.
+    assert_eq!(direct.whoami(()).await.unwrap().name, "leaving");
+    assert!(
+        !slow.is_finished(),
+        "the slow call ended before the key went"
+    );
+
+    shutdown.await.unwrap().unwrap();
+    let reply = slow.await.unwrap().expect("the call in flight was cut off");
+    assert_eq!(reply.served_by, "leaving");
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let answers = load.await.unwrap();
+    let failures: Vec<_> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
+    assert!(
+        failures.is_empty(),
+        "calls failed during the shutdown: {failures:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .any(|a| a.as_ref().is_ok_and(|name| name == "staying")),
+        "no call was served by the staying instance"
+    );
+    // After the drain the port is closed.
+    assert!(tokio::net::TcpStream::connect(&leaving_addr).await.is_err());
+    staying.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_deregisters_first_then_drains_the_call_in_flight() {
+    let etcd = Etcd::start();
+    let key = "greeter-sigterm.rpc";
+    let dir = tempfile::tempdir().unwrap();
+    let mut process = spawn_registered(&etcd, key, dir.path(), "faults:\n  delay: 2s\n");
+    let mut conf = RpcClientConf::etcd([etcd.endpoint()], key);
+    conf.timeout = Duration::from_secs(10);
+    let client = GreeterClient::new(&conf).await.unwrap();
+    eventually(Duration::from_secs(10), || {
+        client.client().endpoints().len() == 1
+    })
+    .await;
+    let slow = tokio::spawn({
+        let client = client.clone();
+        async move { client.say_hello(hello()).await }
+    });
+    // Generous: the call reaches the process in a few milliseconds.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    process.signal("TERM");
+    eventually(Duration::from_secs(2), || {
+        client.client().endpoints().is_empty()
+    })
+    .await;
+    assert!(
+        !slow.is_finished(),
+        "the call ended before the key went: the process drained before it deregistered"
+    );
+    let reply = slow
+        .await
+        .unwrap()
+        .expect("SIGTERM cut the call in flight off");
+    assert_eq!(reply.served_by, "doomed");
+    assert!(process.wait().success(), "the process did not exit cleanly");
 }
