@@ -816,3 +816,71 @@ async fn sigterm_deregisters_first_then_drains_the_call_in_flight() {
     assert_eq!(reply.served_by, "doomed");
     assert!(process.wait().success(), "the process did not exit cleanly");
 }
+
+/// go-zero's shedding interceptor returns the shedder's `ErrServiceOverloaded` as it is,
+/// which gRPC sends as UNKNOWN; rzero answers RESOURCE_EXHAUSTED, which says what happened
+/// and which go-zero's clients also count as the server's failure (`codes.Acceptable`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hot_cpu_sheds_calls_with_resource_exhausted() {
+    use rzero::load::FixedCpu;
+    use std::sync::Arc;
+    let cpu = Arc::new(FixedCpu::new(0));
+    let mut config = config("hot", None, "faults:\n  delay: 200ms\n");
+    // Only the shedder decides here: no breaker on either side turns shed calls into
+    // UNAVAILABLE.
+    config.rpc.middlewares.breaker = false;
+    config.rpc.cpu_threshold = 900;
+    let server = greeter::server(config)
+        .await
+        .unwrap()
+        .with_cpu_usage(cpu.clone())
+        .bind()
+        .await
+        .unwrap();
+    let mut conf = RpcClientConf::endpoints([server.local_addr().to_string()]);
+    conf.middlewares.breaker = false;
+    let client = GreeterClient::new(&conf).await.unwrap();
+    let wave = |n: usize| {
+        let client = client.clone();
+        async move {
+            let calls: Vec<_> = (0..n)
+                .map(|_| {
+                    let client = client.clone();
+                    tokio::spawn(async move { client.say_hello(hello()).await.map(|_| ()) })
+                })
+                .collect();
+            let mut codes = Vec::new();
+            for call in calls {
+                codes.push(match call.await.unwrap() {
+                    Ok(()) => Code::Ok,
+                    Err(status) => status.code(),
+                });
+            }
+            codes
+        }
+    };
+    // A cool CPU: everything passes, however many are in flight.
+    assert!(wave(60).await.iter().all(|c| *c == Code::Ok));
+    // A hot CPU with more in flight than the server has shown it can finish: some are shed.
+    cpu.set(980);
+    let mut shed = 0;
+    for _ in 0..4 {
+        let codes = wave(60).await;
+        assert!(
+            codes
+                .iter()
+                .all(|c| matches!(c, Code::Ok | Code::ResourceExhausted)),
+            "{codes:?}"
+        );
+        shed += codes
+            .iter()
+            .filter(|c| **c == Code::ResourceExhausted)
+            .count();
+    }
+    assert!(shed > 0, "nothing was shed with the CPU at 98%");
+    // Cool again, after the shedder's 1 s cool-off: everything passes.
+    cpu.set(100);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(wave(20).await.iter().all(|c| *c == Code::Ok));
+    server.shutdown().await.unwrap();
+}
