@@ -213,7 +213,7 @@ impl Server {
                 let advertised = advertised_addr(local_addr).to_string();
                 match Registration::register(etcd, advertised.clone()).await {
                     Ok(registration) => {
-                        tracing::info!(key = registration.key(), addr = %advertised, "registered in etcd");
+                        tracing::info!(key = %registration.key(), addr = %advertised, "registered in etcd");
                         Some(registration)
                     }
                     Err(err) => {
@@ -278,8 +278,9 @@ impl RunningServer {
         &self.ops_addrs
     }
 
-    /// The etcd key this server is registered under, when it is.
-    pub fn registered_key(&self) -> Option<&str> {
+    /// The etcd key this server is registered under now, when it is (it changes when the
+    /// server registers again after etcd lost its lease).
+    pub fn registered_key(&self) -> Option<String> {
         self.registration.as_ref().map(Registration::key)
     }
 
