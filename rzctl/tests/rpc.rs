@@ -193,6 +193,9 @@ fn rpc_new_writes_a_ping_service() {
     let (ok, _, stderr) = rzctl(&["rpc", "new", "9lives"]);
     assert!(!ok);
     assert!(stderr.contains("not a usable service name"));
+    let (ok, _, stderr) = rzctl(&["rpc", "new", "mod", "--dry-run"]);
+    assert!(!ok);
+    assert!(stderr.contains("`mod` is a Rust keyword"), "{stderr}");
 }
 
 /// Runs `rpc gen` on `text` and returns the error output.

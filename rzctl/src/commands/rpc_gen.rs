@@ -76,6 +76,11 @@ pub fn new(args: &NewArgs) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    // The crate's Rust name must be an identifier (Cargo refuses keywords too).
+    if syn::parse_str::<syn::Ident>(&name.replace('-', "_")).is_err() {
+        eprintln!("error: `{name}` is a Rust keyword; a crate cannot be named so");
+        return ExitCode::FAILURE;
+    }
     let dir = args
         .target
         .dir
