@@ -157,6 +157,30 @@ impl Process {
         assert!(sent.success(), "kill -{signal} failed");
     }
 
+    /// SIGSTOP, then waits until every thread of the process has stopped: the signal is only
+    /// sent when kill(1) returns, and a thread still running could answer one more call.
+    fn freeze(&self) {
+        self.signal("STOP");
+        let tasks = format!("/proc/{}/task", self.child.id());
+        let start = Instant::now();
+        loop {
+            let stopped = std::fs::read_dir(&tasks).unwrap().all(|task| {
+                let stat = std::fs::read_to_string(task.unwrap().path().join("stat")).unwrap();
+                // The state follows the parenthesised command name: `pid (comm) T ...`.
+                let state = stat.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
+                matches!(state, Some(Some('T' | 't')))
+            });
+            if stopped {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "the process did not stop"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     fn kill(&mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
@@ -612,7 +636,7 @@ async fn a_client_timeout_is_sent_as_grpc_timeout_and_fires_on_its_own() {
     conf.timeout = Duration::from_millis(300);
     let client = GreeterClient::new(&conf).await.unwrap();
     assert_eq!(client.say_hello(hello()).await.unwrap().served_by, "frozen");
-    stopped.signal("STOP");
+    stopped.freeze();
     let status = client.say_hello(hello()).await.unwrap_err();
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
     assert!(
