@@ -205,12 +205,19 @@ impl Drop for Process {
     }
 }
 
-/// A greeter process registered in `etcd` under `key`, with `extra` config lines.
-fn spawn_registered(etcd: &Etcd, key: &str, dir: &std::path::Path, extra: &str) -> Process {
+/// A greeter process registered in `etcd` under `key`, with `extra` config lines at the top
+/// level (`faults:`) and `rpc_extra` inside `rpc:` (indented by two).
+fn spawn_registered(
+    etcd: &Etcd,
+    key: &str,
+    dir: &std::path::Path,
+    rpc_extra: &str,
+    extra: &str,
+) -> Process {
     Process::spawn(
         dir,
         &format!(
-            "rpc:\n  name: greeter.rpc\n  listen_on: 127.0.0.1:0\n  log:\n    level: error\n  etcd:\n    hosts: [\"{}\"]\n    key: {key}\ninstance: doomed\n{extra}",
+            "rpc:\n  name: greeter.rpc\n  listen_on: 127.0.0.1:0\n  log:\n    level: error\n  etcd:\n    hosts: [\"{}\"]\n    key: {key}\n{rpc_extra}instance: doomed\n{extra}",
             etcd.endpoint()
         ),
     )
@@ -234,7 +241,7 @@ async fn a_killed_instance_leaves_within_the_ttl_and_then_no_call_fails() {
     let key = "greeter-kill.rpc";
     let dir = tempfile::tempdir().unwrap();
     let survivor = serve(config("survivor", Some((&etcd, key)), "")).await;
-    let mut doomed = spawn_registered(&etcd, key, dir.path(), "");
+    let mut doomed = spawn_registered(&etcd, key, dir.path(), "", "");
     let client = GreeterClient::new(&RpcClientConf::etcd([etcd.endpoint()], key))
         .await
         .unwrap();
@@ -723,12 +730,10 @@ async fn the_client_breaker_refuses_calls_before_they_reach_the_server() {
 async fn a_shutdown_under_load_finishes_calls_in_flight_and_fails_none() {
     let etcd = Etcd::start();
     let key = "greeter-drain.rpc";
-    let leaving = serve(config(
-        "leaving",
-        Some((&etcd, key)),
-        "faults:\n  delay: 1500ms\n",
-    ))
-    .await;
+    // No timeout on either side may race the 1.5 s call.
+    let mut leaving = config("leaving", Some((&etcd, key)), "faults:\n  delay: 1500ms\n");
+    leaving.rpc.timeout = Duration::from_secs(10);
+    let leaving = serve(leaving).await;
     let staying = serve(config("staying", Some((&etcd, key)), "")).await;
     let leaving_addr = leaving.local_addr().to_string();
     let client = GreeterClient::new(&RpcClientConf::etcd([etcd.endpoint()], key))
@@ -740,9 +745,9 @@ async fn a_shutdown_under_load_finishes_calls_in_flight_and_fails_none() {
     .await;
 
     // A slow call in flight on the instance that leaves.
-    let direct = GreeterClient::new(&RpcClientConf::endpoints([leaving_addr.clone()]))
-        .await
-        .unwrap();
+    let mut direct = RpcClientConf::endpoints([leaving_addr.clone()]);
+    direct.timeout = Duration::from_secs(10);
+    let direct = GreeterClient::new(&direct).await.unwrap();
     assert_eq!(direct.whoami(()).await.unwrap().name, "leaving");
     let slow = tokio::spawn({
         let direct = direct.clone();
@@ -810,7 +815,14 @@ async fn sigterm_deregisters_first_then_drains_the_call_in_flight() {
     let etcd = Etcd::start();
     let key = "greeter-sigterm.rpc";
     let dir = tempfile::tempdir().unwrap();
-    let mut process = spawn_registered(&etcd, key, dir.path(), "faults:\n  delay: 2s\n");
+    // The server's own 2 s timeout must not race the 2 s call.
+    let mut process = spawn_registered(
+        &etcd,
+        key,
+        dir.path(),
+        "  timeout: 10s\n",
+        "faults:\n  delay: 2s\n",
+    );
     let mut conf = RpcClientConf::etcd([etcd.endpoint()], key);
     conf.timeout = Duration::from_secs(10);
     let client = GreeterClient::new(&conf).await.unwrap();
