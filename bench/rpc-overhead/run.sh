@@ -3,9 +3,10 @@
 # and called with bare tonic and with rzero's server and client (every interceptor on, the
 # p2c-EWMA balancer picking the connection), on loopback, alternating the two sides round by
 # round so that drift of the machine hits both. Prints every run, the medians and the ratios
-# (target >= 0.85). The load generator is the same Rust binary for both sides.
+# (target >= 0.85). The load generator is the same Rust binary for both sides. Ends with
+# PASS or FAIL against the target, and exits 1 on FAIL.
 #
-# Env: ROUNDS (5), SECONDS_PER_RUN (10), CALLERS (64), PORT (18090).
+# Env: ROUNDS (5), SECONDS_PER_RUN (10), CALLERS (64), PORT (18090), TARGET (0.85).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -13,6 +14,7 @@ ROUNDS=${ROUNDS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
 CALLERS=${CALLERS:-64}
 PORT=${PORT:-18090}
+TARGET=${TARGET:-0.85}
 OUT=bench/rpc-overhead/results
 mkdir -p "$OUT"
 
@@ -71,9 +73,17 @@ client=$(col rzero 5)
 echo
 printf '%-6s %10s %13s %13s %8s %10s %10s\n' side 'calls/s' 'server us/call' 'client us/call' 'ratio' 'srv cpu' 'cli cpu'
 printf '%-6s %10s %13s %13s %8s %10s %10s\n' bare "$bare_rps" "$bare_cpu" "$bare_client" 1.000 1.000 1.000
+ratio=$(echo "$rps / $bare_rps" | bc -l)
 printf '%-6s %10s %13s %13s %8.3f %10.3f %10.3f\n' rzero "$rps" "$cpu" "$client" \
-    "$(echo "$rps / $bare_rps" | bc -l)" "$(echo "$bare_cpu / $cpu" | bc -l)" "$(echo "$bare_client / $client" | bc -l)"
+    "$ratio" "$(echo "$bare_cpu / $cpu" | bc -l)" "$(echo "$bare_client / $client" | bc -l)"
 echo
-echo "Medians. ratio: rzero's calls/s over bare tonic's (target >= 0.85)."
+echo "Medians. ratio: rzero's calls/s over bare tonic's (target >= $TARGET)."
 echo "srv cpu, cli cpu: bare tonic's CPU time per call over rzero's, server and load generator;"
 echo "steadier than calls/s when another process competes for the cores."
+echo
+if [ "$(echo "$ratio >= $TARGET" | bc -l)" -eq 1 ]; then
+    printf 'PASS: rzero makes %.3f of bare tonic'"'"'s calls/s (target >= %s)\n' "$ratio" "$TARGET"
+else
+    printf 'FAIL: rzero makes %.3f of bare tonic'"'"'s calls/s, below the target %s\n' "$ratio" "$TARGET"
+    exit 1
+fi

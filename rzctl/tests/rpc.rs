@@ -193,6 +193,9 @@ fn rpc_new_writes_a_ping_service() {
     let (ok, _, stderr) = rzctl(&["rpc", "new", "9lives"]);
     assert!(!ok);
     assert!(stderr.contains("not a usable service name"));
+    let (ok, _, stderr) = rzctl(&["rpc", "new", "mod", "--dry-run"]);
+    assert!(!ok);
+    assert!(stderr.contains("`mod` is a Rust keyword"), "{stderr}");
 }
 
 /// Runs `rpc gen` on `text` and returns the error output.
@@ -252,4 +255,334 @@ fn proto_errors_name_file_line_and_column() {
         ),
     ]);
     assert!(nested.contains("dep.proto:2:"), "{nested}");
+}
+
+#[test]
+fn proto_errors_name_what_is_wrong_and_where() {
+    // The import that closes a cycle, in the file that has it.
+    let cycle = error_of(&[
+        ("a.proto", "syntax = \"proto3\";\nimport \"b.proto\";\n"),
+        ("b.proto", "syntax = \"proto3\";\n\nimport \"a.proto\";\n"),
+    ]);
+    assert!(
+        cycle.contains("import cycle: a.proto -> b.proto -> a.proto"),
+        "{cycle}"
+    );
+    assert!(cycle.contains("b.proto:3:1"), "{cycle}");
+
+    let edition = error_of(&[(
+        "ed.proto",
+        "// new style\nedition = \"2023\";\npackage x;\n",
+    )]);
+    assert!(
+        edition.contains("editions are not supported yet"),
+        "{edition}"
+    );
+    assert!(edition.contains("ed.proto:2:1"), "{edition}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let missing = dir.path().join("nothere.proto");
+    let (ok, _, stderr) = rzctl(&[
+        "rpc",
+        "gen",
+        missing.to_str().unwrap(),
+        "--dir",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!("{} does not exist", missing.display())),
+        "{stderr}"
+    );
+
+    let proto = write(dir.path(), "notes.proto", TWO_METHODS);
+    let nowhere = dir.path().join("no-such-folder");
+    let (ok, _, stderr) = rzctl(&[
+        "rpc",
+        "gen",
+        proto.to_str().unwrap(),
+        "-I",
+        nowhere.to_str().unwrap(),
+        "--dir",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!(
+            "the import folder {} (-I) does not exist",
+            nowhere.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "a failed run wrote files");
+}
+
+/// The inherent methods of `impl ... Name<...>` blocks in `file`, in order.
+fn inherent_methods(file: &syn::File, type_name: &str) -> Vec<String> {
+    fn walk(items: &[syn::Item], type_name: &str, out: &mut Vec<String>) {
+        for item in items {
+            match item {
+                syn::Item::Mod(module) => {
+                    if let Some((_, items)) = &module.content {
+                        walk(items, type_name, out);
+                    }
+                }
+                syn::Item::Impl(block) if block.trait_.is_none() => {
+                    let syn::Type::Path(path) = &*block.self_ty else {
+                        continue;
+                    };
+                    if path
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == type_name)
+                    {
+                        out.extend(block.items.iter().filter_map(|item| match item {
+                            syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                            _ => None,
+                        }));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&file.items, type_name, &mut out);
+    out
+}
+
+fn assert_unique(names: &[String], what: &str) {
+    let mut sorted = names.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(
+        sorted.len(),
+        names.len(),
+        "{what} repeats a name: {names:?}"
+    );
+}
+
+#[test]
+fn names_that_clash_with_generated_ones_are_renamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = rpc::load(&data("protos/clash.proto"), &Includes::default()).unwrap();
+    let outputs = plan(
+        &spec,
+        &options(true),
+        &Templates::load(None).unwrap(),
+        dir.path(),
+    )
+    .unwrap();
+    let paths: Vec<String> = outputs
+        .iter()
+        .map(|o| o.path.display().to_string())
+        .collect();
+    assert_unique(&paths, "the plan");
+    // Service `Mod` and method `Mod` get `mod_`: a `mod.rs` is its folder's own file.
+    for path in [
+        "src/server/mod_.rs",
+        "src/client/mod_.rs",
+        "src/logic/mod_/mod.rs",
+        "src/logic/mod_/mod_.rs",
+        "src/logic/mod_/new_.rs",
+        "src/logic/mod_/type.rs",
+        "src/logic/mod_/self_.rs",
+        "src/server/type.rs",
+        "src/logic/type/get.rs",
+    ] {
+        assert!(
+            paths.iter().any(|p| p == path),
+            "{path} missing from {paths:?}"
+        );
+    }
+    let logic = &file(&outputs, "src/logic/mod_/mod.rs").content;
+    assert!(
+        logic.contains("pub mod mod_;") && logic.contains("pub mod new_;"),
+        "{logic}"
+    );
+    assert!(
+        logic.contains("#[allow(clippy::module_inception)]"),
+        "{logic}"
+    );
+    let server = &file(&outputs, "src/server/mod.rs").content;
+    assert!(
+        server.contains("pub mod mod_;") && server.contains("pub mod r#type;"),
+        "{server}"
+    );
+
+    // Neither tonic's client nor ours has a method twice, and the renamed ones are there.
+    let pb = syn::parse_file(&file(&outputs, "src/pb.rs").content).unwrap();
+    let tonic = inherent_methods(&pb, "ModClient");
+    assert_unique(&tonic, "tonic's ModClient");
+    let ours = syn::parse_file(&file(&outputs, "src/client/mod_.rs").content).unwrap();
+    let ours = inherent_methods(&ours, "ModClient");
+    assert_unique(&ours, "the typed ModClient");
+    for name in [
+        "new",
+        "new_",
+        "client",
+        "client_",
+        "from_client",
+        "from_client_",
+        "clone_",
+        "with_origin_",
+        "r#mod",
+        "r#type",
+        "self_",
+    ] {
+        assert!(
+            ours.contains(&name.to_owned()),
+            "the typed client lacks {name}: {ours:?}"
+        );
+    }
+    assert!(
+        tonic.contains(&"max_decoding_message_size_".to_owned()),
+        "{tonic:?}"
+    );
+    // The wire names stay the proto's.
+    assert!(
+        file(&outputs, "src/pb.rs")
+            .content
+            .contains("\"/clash.Mod/New\"")
+    );
+
+    let note = spec
+        .notes
+        .iter()
+        .find(|n| n.contains("Mod.New"))
+        .unwrap_or_else(|| panic!("no note on New: {:?}", spec.notes));
+    assert!(note.contains("clash.proto:14:7"), "{note}");
+    assert!(note.contains("`new_`"), "{note}");
+}
+
+#[test]
+fn names_rust_would_share_are_refused_with_both_places() {
+    let methods = error_of(&[(
+        "dup.proto",
+        "syntax = \"proto3\";\npackage d;\nmessage A {}\nservice S {\n  rpc Get(A) returns (A);\n  rpc get(A) returns (A);\n}\n",
+    )]);
+    assert!(
+        methods.contains("method S.get clashes with method S.Get: both are `get` in Rust"),
+        "{methods}"
+    );
+    assert!(methods.contains("dup.proto:6:7"), "{methods}");
+    assert!(methods.contains("method S.Get is at"), "{methods}");
+    assert!(methods.contains("dup.proto:5:7"), "{methods}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let proto = write(
+        dir.path(),
+        "two.proto",
+        "syntax = \"proto3\";\npackage d;\nmessage A {}\nservice Foo { rpc Get(A) returns (A); }\nservice foo { rpc Get(A) returns (A); }\n",
+    );
+    let out = dir.path().join("out");
+    let (ok, _, stderr) = rzctl(&[
+        "rpc",
+        "gen",
+        proto.to_str().unwrap(),
+        "--multiple",
+        "--dir",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("service foo clashes with service Foo"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("two.proto:5:9"), "{stderr}");
+    assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+    assert!(!out.exists(), "a failed run wrote files");
+}
+
+#[test]
+fn rpc_new_dry_run_lists_every_file_and_writes_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("echo");
+    let (ok, stdout, stderr) = rzctl(&[
+        "rpc",
+        "new",
+        "echo",
+        "--dir",
+        out.to_str().unwrap(),
+        "--dry-run",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(!out.exists(), "--dry-run wrote {}", out.display());
+    for path in [
+        "echo.proto",
+        "Cargo.toml",
+        "etc/echo.yaml",
+        "src/pb.rs",
+        "src/logic/ping.rs",
+        "src/server/echo.rs",
+        "src/client/echo.rs",
+    ] {
+        assert!(
+            stdout.contains(&format!("create {path}\n")),
+            "{path} not listed:\n{stdout}"
+        );
+    }
+    // And a real run writes exactly what the dry run listed.
+    let (ok, written, stderr) = rzctl(&["rpc", "new", "echo", "--dir", out.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert_eq!(written, stdout);
+    assert!(out.join("echo.proto").is_file());
+}
+
+#[test]
+fn rpc_gen_dry_run_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let proto = write(dir.path(), "notes.proto", TWO_METHODS);
+    let out = dir.path().join("notes");
+    let (ok, stdout, stderr) = rzctl(&[
+        "rpc",
+        "gen",
+        proto.to_str().unwrap(),
+        "--dir",
+        out.to_str().unwrap(),
+        "--dry-run",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("create src/logic/last.rs"), "{stdout}");
+    assert!(stdout.contains("14 created"), "{stdout}");
+    assert!(!out.exists(), "--dry-run wrote {}", out.display());
+}
+
+#[test]
+fn rzero_path_comes_from_the_environment() {
+    let rzero = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rzero");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("svc");
+    let run = |rzero: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_rzctl"))
+            .args(["rpc", "new", "svc", "--dir", out.to_str().unwrap()])
+            .env("RZERO_PATH", rzero)
+            .output()
+            .unwrap()
+    };
+    let bad = run(dir.path());
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("is not an rzero checkout"), "{stderr}");
+    assert!(stderr.contains("RZERO_PATH"), "{stderr}");
+
+    let good = run(&rzero);
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    let manifest = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
+    let path = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rzero = { path = \""))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("rzero is not a path dependency:\n{manifest}"));
+    assert!(Path::new(path).is_relative(), "{path}");
+    assert_eq!(
+        std::fs::canonicalize(out.join(path)).unwrap(),
+        std::fs::canonicalize(&rzero).unwrap()
+    );
 }

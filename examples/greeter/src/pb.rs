@@ -22,6 +22,9 @@ pub mod greeter {
         /// The trace id the server saw: the caller's, when it sent one.
         #[prost(string, tag = "3")]
         pub trace_id: ::prost::alloc::string::String,
+        /// The `grpc-timeout` header the call arrived with (empty without one).
+        #[prost(string, tag = "4")]
+        pub deadline: ::prost::alloc::string::String,
     }
     #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct CountdownRequest {
@@ -137,8 +140,9 @@ pub mod greeter {
                 self.inner = self.inner.max_encoding_message_size(limit);
                 self
             }
-            /// One request, one answer. The answer names the instance that served it and the
-            /// trace the call ran in, so balancing and tracing can be seen from outside.
+            /// One request, one answer. The answer names the instance that served it, the trace
+            /// the call ran in and the deadline it came with, so balancing, tracing and timeouts can
+            /// be seen from outside.
             pub async fn say_hello(
                 &mut self,
                 request: impl tonic::IntoRequest<super::HelloRequest>,
@@ -235,8 +239,9 @@ pub mod greeter {
         /// Generated trait containing gRPC methods that should be implemented for use with GreeterServer.
         #[async_trait]
         pub trait Greeter: std::marker::Send + std::marker::Sync + 'static {
-            /// One request, one answer. The answer names the instance that served it and the
-            /// trace the call ran in, so balancing and tracing can be seen from outside.
+            /// One request, one answer. The answer names the instance that served it, the trace
+            /// the call ran in and the deadline it came with, so balancing, tracing and timeouts can
+            /// be seen from outside.
             async fn say_hello(
                 &self,
                 request: tonic::Request<super::HelloRequest>,
@@ -577,4 +582,4 @@ pub mod greeter {
 }
 
 /// The encoded `FileDescriptorSet` of these files, which gRPC reflection serves.
-pub const FILE_DESCRIPTOR_SET: &[u8] = b"\x0a\xbe\x01\x0a\x1bgoogle/protobuf/empty.proto\x12\x0fgoogle.protobuf\"\x07\x0a\x05EmptyB}\x0a\x13com.google.protobufB\x0aEmptyProtoP\x01Z.google.golang.org/protobuf/types/known/emptypb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xff\x01\x0a\x1fgoogle/protobuf/timestamp.proto\x12\x0fgoogle.protobuf\";\x0a\x09Timestamp\x12\x18\x0a\x07seconds\x18\x01 \x01(\x03R\x07seconds\x12\x14\x0a\x05nanos\x18\x02 \x01(\x05R\x05nanosB\x85\x01\x0a\x13com.google.protobufB\x0eTimestampProtoP\x01Z2google.golang.org/protobuf/types/known/timestamppb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\x84\x06\x0a\x0dgreeter.proto\x12\x07greeter\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\"\x0a\x0cHelloRequest\x12\x12\x0a\x04name\x18\x01 \x01(\x09R\x04name\"^\x0a\x0aHelloReply\x12\x18\x0a\x07message\x18\x01 \x01(\x09R\x07message\x12\x1b\x0a\x09served_by\x18\x02 \x01(\x09R\x08servedBy\x12\x19\x0a\x08trace_id\x18\x03 \x01(\x09R\x07traceId\"&\x0a\x10CountdownRequest\x12\x12\x0a\x04from\x18\x01 \x01(\x0dR\x04from\"$\x0a\x04Tick\x12\x1c\x0a\x09remaining\x18\x01 \x01(\x0dR\x09remaining\"\x1a\x0a\x04Word\x12\x12\x0a\x04text\x18\x01 \x01(\x09R\x04text\"4\x0a\x08Sentence\x12\x12\x0a\x04text\x18\x01 \x01(\x09R\x04text\x12\x14\x0a\x05words\x18\x02 \x01(\x0dR\x05words\"\x1a\x0a\x04Line\x12\x12\x0a\x04text\x18\x01 \x01(\x09R\x04text\"Y\x0a\x08Instance\x12\x12\x0a\x04name\x18\x01 \x01(\x09R\x04name\x129\x0a\x0astarted_at\x18\x02 \x01(\x0b2\x1a.google.protobuf.TimestampR\x09startedAt2\x88\x02\x0a\x07Greeter\x126\x0a\x08SayHello\x12\x15.greeter.HelloRequest\x1a\x13.greeter.HelloReply\x127\x0a\x09Countdown\x12\x19.greeter.CountdownRequest\x1a\x0d.greeter.Tick0\x01\x12-\x0a\x07Collect\x12\x0d.greeter.Word\x1a\x11.greeter.Sentence(\x01\x12(\x0a\x04Chat\x12\x0d.greeter.Line\x1a\x0d.greeter.Line(\x010\x01\x123\x0a\x06Whoami\x12\x16.google.protobuf.Empty\x1a\x11.greeter.Instanceb\x06proto3";
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\x0a\xbe\x01\x0a\x1bgoogle/protobuf/empty.proto\x12\x0fgoogle.protobuf\"\x07\x0a\x05EmptyB}\x0a\x13com.google.protobufB\x0aEmptyProtoP\x01Z.google.golang.org/protobuf/types/known/emptypb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xff\x01\x0a\x1fgoogle/protobuf/timestamp.proto\x12\x0fgoogle.protobuf\";\x0a\x09Timestamp\x12\x18\x0a\x07seconds\x18\x01 \x01(\x03R\x07seconds\x12\x14\x0a\x05nanos\x18\x02 \x01(\x05R\x05nanosB\x85\x01\x0a\x13com.google.protobufB\x0eTimestampProtoP\x01Z2google.golang.org/protobuf/types/known/timestamppb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xa0\x06\x0a\x0dgreeter.proto\x12\x07greeter\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\"\x0a\x0cHelloRequest\x12\x12\x0a\x04name\x18\x01 \x01(\x09R\x04name\"z\x0a\x0aHelloReply\x12\x18\x0a\x07message\x18\x01 \x01(\x09R\x07message\x12\x1b\x0a\x09served_by\x18\x02 \x01(\x09R\x08servedBy\x12\x19\x0a\x08trace_id\x18\x03 \x01(\x09R\x07traceId\x12\x1a\x0a\x08deadline\x18\x04 \x01(\x09R\x08deadline\"&\x0a\x10CountdownRequest\x12\x12\x0a\x04from\x18\x01 \x01(\x0dR\x04from\"$\x0a\x04Tick\x12\x1c\x0a\x09remaining\x18\x01 \x01(\x0dR\x09remaining\"\x1a\x0a\x04Word\x12\x12\x0a\x04text\x18\x01 \x01(\x09R\x04text\"4\x0a\x08Sentence\x12\x12\x0a\x04text\x18\x01 \x01(\x09R\x04text\x12\x14\x0a\x05words\x18\x02 \x01(\x0dR\x05words\"\x1a\x0a\x04Line\x12\x12\x0a\x04text\x18\x01 \x01(\x09R\x04text\"Y\x0a\x08Instance\x12\x12\x0a\x04name\x18\x01 \x01(\x09R\x04name\x129\x0a\x0astarted_at\x18\x02 \x01(\x0b2\x1a.google.protobuf.TimestampR\x09startedAt2\x88\x02\x0a\x07Greeter\x126\x0a\x08SayHello\x12\x15.greeter.HelloRequest\x1a\x13.greeter.HelloReply\x127\x0a\x09Countdown\x12\x19.greeter.CountdownRequest\x1a\x0d.greeter.Tick0\x01\x12-\x0a\x07Collect\x12\x0d.greeter.Word\x1a\x11.greeter.Sentence(\x01\x12(\x0a\x04Chat\x12\x0d.greeter.Line\x1a\x0d.greeter.Line(\x010\x01\x123\x0a\x06Whoami\x12\x16.google.protobuf.Empty\x1a\x11.greeter.Instanceb\x06proto3";

@@ -128,23 +128,111 @@ async fn servers_register_under_the_key_and_the_client_follows_them() {
     b.shutdown().await.unwrap();
 }
 
-/// A greeter process registered in `etcd`, so it can be killed without a goodbye.
-fn spawn_process(etcd: &Etcd, key: &str, dir: &std::path::Path) -> Child {
-    let path = dir.join("greeter.yaml");
-    std::fs::write(
-        &path,
-        format!(
-            "rpc:\n  name: greeter.rpc\n  listen_on: 127.0.0.1:0\n  log:\n    level: error\n  etcd:\n    hosts: [\"{}\"]\n    key: {key}\ninstance: doomed\n",
+/// A greeter binary running `yaml` (from `dir`), so it can get real signals. Dropping it
+/// kills it, so a failed test leaves no process behind.
+struct Process {
+    child: Child,
+}
+
+impl Process {
+    fn spawn(dir: &std::path::Path, yaml: &str) -> Self {
+        let path = dir.join("greeter.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_greeter"))
+            .arg("-f")
+            .arg(&path)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Self { child }
+    }
+
+    /// Sends `signal` (`TERM`, `STOP`, `CONT`) with kill(1).
+    fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{signal} failed");
+    }
+
+    /// SIGSTOP, then waits until every thread of the process has stopped: the signal is only
+    /// sent when kill(1) returns, and a thread still running could answer one more call.
+    fn freeze(&self) {
+        self.signal("STOP");
+        let tasks = format!("/proc/{}/task", self.child.id());
+        let start = Instant::now();
+        loop {
+            let stopped = std::fs::read_dir(&tasks).unwrap().all(|task| {
+                let stat = std::fs::read_to_string(task.unwrap().path().join("stat")).unwrap();
+                // The state follows the parenthesised command name: `pid (comm) T ...`.
+                let state = stat.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
+                matches!(state, Some(Some('T' | 't')))
+            });
+            if stopped {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "the process did not stop"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    fn wait(&mut self) -> std::process::ExitStatus {
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            // A stopped process must run again to die of SIGKILL promptly.
+            let _ = Command::new("kill")
+                .arg("-CONT")
+                .arg(self.child.id().to_string())
+                .status();
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A greeter process registered in `etcd` under `key`, with `extra` config lines at the top
+/// level (`faults:`) and `rpc_extra` inside `rpc:` (indented by two).
+fn spawn_registered(
+    etcd: &Etcd,
+    key: &str,
+    dir: &std::path::Path,
+    rpc_extra: &str,
+    extra: &str,
+) -> Process {
+    Process::spawn(
+        dir,
+        &format!(
+            "rpc:\n  name: greeter.rpc\n  listen_on: 127.0.0.1:0\n  log:\n    level: error\n  etcd:\n    hosts: [\"{}\"]\n    key: {key}\n{rpc_extra}instance: doomed\n{extra}",
             etcd.endpoint()
         ),
     )
-    .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_greeter"))
-        .arg("-f")
-        .arg(&path)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
+}
+
+/// Waits until something accepts connections at `addr`.
+async fn listening(addr: &str) {
+    let start = Instant::now();
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{addr} never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,7 +241,7 @@ async fn a_killed_instance_leaves_within_the_ttl_and_then_no_call_fails() {
     let key = "greeter-kill.rpc";
     let dir = tempfile::tempdir().unwrap();
     let survivor = serve(config("survivor", Some((&etcd, key)), "")).await;
-    let mut doomed = spawn_process(&etcd, key, dir.path());
+    let mut doomed = spawn_registered(&etcd, key, dir.path(), "", "");
     let client = GreeterClient::new(&RpcClientConf::etcd([etcd.endpoint()], key))
         .await
         .unwrap();
@@ -165,8 +253,7 @@ async fn a_killed_instance_leaves_within_the_ttl_and_then_no_call_fails() {
     assert!(by.get("doomed").copied().unwrap_or(0) > 0, "{by:?}");
 
     // SIGKILL: no deregistration, the key goes only when its lease expires.
-    doomed.kill().unwrap();
-    doomed.wait().unwrap();
+    doomed.kill();
     // Until then the client knows the connection closed and sends nothing there.
     tokio::time::sleep(Duration::from_millis(100)).await;
     let (by, failures) = spread(&client, 2, 100).await;
@@ -434,4 +521,402 @@ async fn dev_mode_serves_reflection_of_the_generated_descriptors() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented);
+}
+
+/// `items`, one every `every`: a slow uploader.
+fn slowly<T: Send + 'static>(
+    items: Vec<T>,
+    every: Duration,
+) -> tokio_stream::wrappers::ReceiverStream<T> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        for item in items {
+            tokio::time::sleep(every).await;
+            if tx.send(item).await.is_err() {
+                return;
+            }
+        }
+    });
+    tokio_stream::wrappers::ReceiverStream::new(rx)
+}
+
+fn words(n: usize) -> Vec<Word> {
+    (0..n)
+        .map(|i| Word {
+            text: format!("w{i}"),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeouts_cut_slow_unary_calls_but_not_long_streams() {
+    // Server and client both time calls out after 300 ms; the streams below take over a
+    // second, SayHello a second.
+    let short = Duration::from_millis(300);
+    let mut config = config("patient", None, "faults:\n  delay: 1s\n");
+    config.rpc.timeout = short;
+    let server = serve(config).await;
+    let mut conf = RpcClientConf::endpoints([server.local_addr().to_string()]);
+    conf.timeout = short;
+    let client = GreeterClient::new(&conf).await.unwrap();
+
+    let sentence = client
+        .collect(slowly(words(6), Duration::from_millis(200)))
+        .await
+        .unwrap();
+    assert_eq!(sentence.words, 6, "{sentence:?}");
+
+    let lines = ["one", "two", "three", "four"].map(|t| Line { text: t.into() });
+    let mut answers = client
+        .chat(slowly(lines.to_vec(), Duration::from_millis(250)))
+        .await
+        .unwrap();
+    let mut got = 0;
+    while let Some(line) = answers.message().await.unwrap() {
+        assert!(line.text.starts_with("you said: "), "{line:?}");
+        got += 1;
+    }
+    assert_eq!(got, 4);
+
+    // A slow unary call is cut off: by the client (it started the clock first)...
+    let status = client.say_hello(hello()).await.unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    // ...and by the server when the client sets no timeout.
+    let mut patient = RpcClientConf::endpoints([server.local_addr().to_string()]);
+    patient.timeout = Duration::ZERO;
+    let patient = GreeterClient::new(&patient).await.unwrap();
+    let status = patient.say_hello(hello()).await.unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!(
+        status.message().contains("did not finish within 300 ms"),
+        "{status:?}"
+    );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streaming_method_is_bound_by_its_own_timeout_only() {
+    let mut config = config("bounded", None, "");
+    config.rpc.method_timeouts = vec![rzero::rpc::MethodTimeout {
+        full_method: "/greeter.Greeter/Collect".into(),
+        timeout: Duration::from_millis(300),
+    }];
+    let server = serve(config).await;
+    let client = GreeterClient::new(&RpcClientConf::endpoints([server.local_addr().to_string()]))
+        .await
+        .unwrap();
+    let status = client
+        .collect(slowly(words(10), Duration::from_millis(200)))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!(status.message().contains("300 ms"), "{status:?}");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_timeout_is_sent_as_grpc_timeout_and_fires_on_its_own() {
+    let server = serve(config("deadline", None, "")).await;
+    let mut conf = RpcClientConf::endpoints([server.local_addr().to_string()]);
+    conf.timeout = Duration::from_millis(1500);
+    let client = GreeterClient::new(&conf).await.unwrap();
+    assert_eq!(client.say_hello(hello()).await.unwrap().deadline, "1500m");
+    // A shorter deadline set by the caller wins.
+    let mut request = tonic::Request::new(hello());
+    request.set_timeout(Duration::from_millis(200));
+    assert_eq!(client.say_hello(request).await.unwrap().deadline, "200m");
+    // Streams carry no default deadline (Countdown has no field to show it, Collect neither;
+    // the timeouts test shows they are not cut).
+
+    // The client's own clock: a server that cannot answer at all (stopped by SIGSTOP) is
+    // given up on after the client's timeout, whatever the server would have done.
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", testkit::free_port());
+    let stopped = Process::spawn(
+        dir.path(),
+        &format!(
+            "rpc:\n  name: greeter.rpc\n  listen_on: {addr}\n  log:\n    level: error\ninstance: frozen\n"
+        ),
+    );
+    listening(&addr).await;
+    let mut conf = RpcClientConf::endpoints([addr.clone()]);
+    conf.timeout = Duration::from_millis(300);
+    let client = GreeterClient::new(&conf).await.unwrap();
+    assert_eq!(client.say_hello(hello()).await.unwrap().served_by, "frozen");
+    stopped.freeze();
+    let status = client.say_hello(hello()).await.unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!(
+        status.message().contains(&format!("no answer from {addr}")),
+        "{status:?}"
+    );
+    stopped.signal("CONT");
+    server.shutdown().await.unwrap();
+}
+
+/// The value of the Prometheus sample `name{labels}` in `text`, 0 when absent.
+fn sample(text: &str, name: &str, labels: &str) -> u64 {
+    let key = format!("{name}{{{labels}}} ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&key))
+        .map_or(0, |v| v.trim().parse::<f64>().unwrap() as u64)
+}
+
+/// `GET path` on `addr` over plain HTTP/1.0; the body.
+async fn http_get(addr: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+        "{head}"
+    );
+    body.to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_breaker_refuses_calls_before_they_reach_the_server() {
+    // A failing server with its own breaker off, in a process of its own so that its
+    // Prometheus counters count only what reached it.
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", testkit::free_port());
+    let metrics = format!("127.0.0.1:{}", testkit::free_port());
+    let (metrics_host, metrics_port) = metrics.split_once(':').unwrap();
+    let _failing = Process::spawn(
+        dir.path(),
+        &format!(
+            "rpc:\n  name: greeter.rpc\n  listen_on: {addr}\n  log:\n    level: error\n  middlewares:\n    breaker: false\n  prometheus:\n    host: {metrics_host}\n    port: {metrics_port}\ninstance: failing\nfaults:\n  fail: true\n"
+        ),
+    );
+    listening(&addr).await;
+    listening(&metrics).await;
+    let client = GreeterClient::new(&RpcClientConf::endpoints([addr.clone()]))
+        .await
+        .unwrap();
+    let (mut reached, mut refused) = (0u64, 0u64);
+    for _ in 0..200 {
+        let status = client.say_hello(hello()).await.unwrap_err();
+        assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+        if status.message().contains("circuit breaker") {
+            refused += 1;
+        } else {
+            assert_eq!(status.message(), "this instance is failing on purpose");
+            reached += 1;
+        }
+    }
+    let text = http_get(&metrics, "/metrics").await;
+    let served = sample(
+        &text,
+        "rpc_server_requests_code_total",
+        "code=\"14\",method=\"/greeter.Greeter/SayHello\"",
+    );
+    assert_eq!(
+        served, reached,
+        "the server saw {served}, the client sent {reached}"
+    );
+    assert!(
+        served < 100 && refused > 100,
+        "the server saw {served} of 200 calls; the client refused {refused}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_under_load_finishes_calls_in_flight_and_fails_none() {
+    let etcd = Etcd::start();
+    let key = "greeter-drain.rpc";
+    // No timeout on either side may race the 1.5 s call.
+    let mut leaving = config("leaving", Some((&etcd, key)), "faults:\n  delay: 1500ms\n");
+    leaving.rpc.timeout = Duration::from_secs(10);
+    let leaving = serve(leaving).await;
+    let staying = serve(config("staying", Some((&etcd, key)), "")).await;
+    let leaving_addr = leaving.local_addr().to_string();
+    let client = GreeterClient::new(&RpcClientConf::etcd([etcd.endpoint()], key))
+        .await
+        .unwrap();
+    eventually(Duration::from_secs(3), || {
+        client.client().endpoints().len() == 2
+    })
+    .await;
+
+    // A slow call in flight on the instance that leaves.
+    let mut direct = RpcClientConf::endpoints([leaving_addr.clone()]);
+    direct.timeout = Duration::from_secs(10);
+    let direct = GreeterClient::new(&direct).await.unwrap();
+    assert_eq!(direct.whoami(()).await.unwrap().name, "leaving");
+    let slow = tokio::spawn({
+        let direct = direct.clone();
+        async move { direct.say_hello(hello()).await }
+    });
+    // Calls started all through the shutdown, on the client that knows both instances.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = tokio::spawn({
+        let (client, done) = (client.clone(), done.clone());
+        async move {
+            let mut answers = Vec::new();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                answers.push(client.whoami(()).await.map(|i| i.name));
+            }
+            answers
+        }
+    });
+    // Generous: the slow call reaches the server in a few milliseconds.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let shutdown = tokio::spawn(leaving.shutdown());
+    let watcher = rzero::discov::Subscriber::etcd(&rzero::discov::EtcdConf {
+        hosts: vec![etcd.endpoint()],
+        key: key.into(),
+        ..rzero::discov::EtcdConf::default()
+    })
+    .await
+    .unwrap();
+    let endpoints = watcher.endpoints();
+    let staying_addr = staying.local_addr().to_string();
+    eventually(Duration::from_secs(2), || {
+        endpoints.borrow().iter().eq([&staying_addr])
+    })
+    .await;
+    // The key is gone, and the instance still answers those that have not noticed yet.
+    assert_eq!(direct.whoami(()).await.unwrap().name, "leaving");
+    assert!(
+        !slow.is_finished(),
+        "the slow call ended before the key went"
+    );
+
+    shutdown.await.unwrap().unwrap();
+    let reply = slow.await.unwrap().expect("the call in flight was cut off");
+    assert_eq!(reply.served_by, "leaving");
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let answers = load.await.unwrap();
+    let failures: Vec<_> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
+    assert!(
+        failures.is_empty(),
+        "calls failed during the shutdown: {failures:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .any(|a| a.as_ref().is_ok_and(|name| name == "staying")),
+        "no call was served by the staying instance"
+    );
+    // After the drain the port is closed.
+    assert!(tokio::net::TcpStream::connect(&leaving_addr).await.is_err());
+    staying.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_deregisters_first_then_drains_the_call_in_flight() {
+    let etcd = Etcd::start();
+    let key = "greeter-sigterm.rpc";
+    let dir = tempfile::tempdir().unwrap();
+    // The server's own 2 s timeout must not race the 2 s call.
+    let mut process = spawn_registered(
+        &etcd,
+        key,
+        dir.path(),
+        "  timeout: 10s\n",
+        "faults:\n  delay: 2s\n",
+    );
+    let mut conf = RpcClientConf::etcd([etcd.endpoint()], key);
+    conf.timeout = Duration::from_secs(10);
+    let client = GreeterClient::new(&conf).await.unwrap();
+    eventually(Duration::from_secs(10), || {
+        client.client().endpoints().len() == 1
+    })
+    .await;
+    let slow = tokio::spawn({
+        let client = client.clone();
+        async move { client.say_hello(hello()).await }
+    });
+    // Generous: the call reaches the process in a few milliseconds.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    process.signal("TERM");
+    eventually(Duration::from_secs(2), || {
+        client.client().endpoints().is_empty()
+    })
+    .await;
+    assert!(
+        !slow.is_finished(),
+        "the call ended before the key went: the process drained before it deregistered"
+    );
+    let reply = slow
+        .await
+        .unwrap()
+        .expect("SIGTERM cut the call in flight off");
+    assert_eq!(reply.served_by, "doomed");
+    assert!(process.wait().success(), "the process did not exit cleanly");
+}
+
+/// go-zero's shedding interceptor returns the shedder's `ErrServiceOverloaded` as it is,
+/// which gRPC sends as UNKNOWN; rzero answers RESOURCE_EXHAUSTED, which says what happened
+/// and which go-zero's clients also count as the server's failure (`codes.Acceptable`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hot_cpu_sheds_calls_with_resource_exhausted() {
+    use rzero::load::FixedCpu;
+    use std::sync::Arc;
+    let cpu = Arc::new(FixedCpu::new(0));
+    let mut config = config("hot", None, "faults:\n  delay: 200ms\n");
+    // Only the shedder decides here: no breaker on either side turns shed calls into
+    // UNAVAILABLE.
+    config.rpc.middlewares.breaker = false;
+    config.rpc.cpu_threshold = 900;
+    let server = greeter::server(config)
+        .await
+        .unwrap()
+        .with_cpu_usage(cpu.clone())
+        .bind()
+        .await
+        .unwrap();
+    let mut conf = RpcClientConf::endpoints([server.local_addr().to_string()]);
+    conf.middlewares.breaker = false;
+    let client = GreeterClient::new(&conf).await.unwrap();
+    let wave = |n: usize| {
+        let client = client.clone();
+        async move {
+            let calls: Vec<_> = (0..n)
+                .map(|_| {
+                    let client = client.clone();
+                    tokio::spawn(async move { client.say_hello(hello()).await.map(|_| ()) })
+                })
+                .collect();
+            let mut codes = Vec::new();
+            for call in calls {
+                codes.push(match call.await.unwrap() {
+                    Ok(()) => Code::Ok,
+                    Err(status) => status.code(),
+                });
+            }
+            codes
+        }
+    };
+    // A cool CPU: everything passes, however many are in flight.
+    assert!(wave(60).await.iter().all(|c| *c == Code::Ok));
+    // A hot CPU with more in flight than the server has shown it can finish: some are shed.
+    cpu.set(980);
+    let mut shed = 0;
+    for _ in 0..4 {
+        let codes = wave(60).await;
+        assert!(
+            codes
+                .iter()
+                .all(|c| matches!(c, Code::Ok | Code::ResourceExhausted)),
+            "{codes:?}"
+        );
+        shed += codes
+            .iter()
+            .filter(|c| **c == Code::ResourceExhausted)
+            .count();
+    }
+    assert!(shed > 0, "nothing was shed with the CPU at 98%");
+    // Cool again, after the shedder's 1 s cool-off: everything passes.
+    cpu.set(100);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(wave(20).await.iter().all(|c| *c == Code::Ok));
+    server.shutdown().await.unwrap();
 }

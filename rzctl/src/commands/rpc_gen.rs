@@ -3,14 +3,17 @@
 use super::api_gen::{Target, relative_path};
 use clap::Args;
 use rzctl::api::service::RzeroDep;
+use rzctl::diag::Diagnostics;
 use rzctl::emit::templates::Templates;
 use rzctl::emit::writer::{self, Mode};
+use rzctl::emit::{FileKind, Output};
 use rzctl::rpc::service::{self, GenOptions};
-use rzctl::rpc::{self as rpc, Includes};
+use rzctl::rpc::{self as rpc, Includes, RpcSpec};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
+#[command(mut_arg("package", |a| a.help("The Cargo package name; defaults to the .proto file's name")))]
 pub struct GenArgs {
     /// The .proto file describing the service(s).
     #[arg(value_name = "FILE")]
@@ -28,6 +31,7 @@ pub struct GenArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("package", |a| a.help("The Cargo package name; defaults to the service name")))]
 pub struct NewArgs {
     /// The service name, e.g. `greet`.
     pub name: String,
@@ -47,15 +51,16 @@ pub fn generate(args: &GenArgs) -> ExitCode {
         .clone()
         .unwrap_or_else(|| PathBuf::from("."));
     let includes = Includes(args.includes.clone());
-    run(
-        &args.proto,
-        &includes,
-        &dir,
-        &stem,
-        &args.target,
-        args.multiple,
-        false,
-    )
+    run(Job {
+        spec: rpc::load(&args.proto, &includes),
+        extra: Vec::new(),
+        proto: &args.proto,
+        dir: &dir,
+        default_name: &stem,
+        target: &args.target,
+        multiple: args.multiple,
+        hello: false,
+    })
 }
 
 pub fn new(args: &NewArgs) -> ExitCode {
@@ -71,58 +76,85 @@ pub fn new(args: &NewArgs) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    // The crate's Rust name must be an identifier (Cargo refuses keywords too).
+    if syn::parse_str::<syn::Ident>(&name.replace('-', "_")).is_err() {
+        eprintln!("error: `{name}` is a Rust keyword; a crate cannot be named so");
+        return ExitCode::FAILURE;
+    }
     let dir = args
         .target
         .dir
         .clone()
         .unwrap_or_else(|| PathBuf::from(name));
-    let proto_path = dir.join(format!("{name}.proto"));
-    if !proto_path.exists() {
-        let templates = match Templates::load(args.target.home.as_deref()) {
-            Ok(t) => t,
-            Err(err) => return fail(&err.to_string()),
-        };
-        let text = match service::hello_proto(name, &templates) {
-            Ok(text) => text,
-            Err(err) => return fail(&err.to_string()),
-        };
-        if args.target.dry_run || args.target.check {
-            println!("  create {}", proto_path.display());
-            return ExitCode::SUCCESS;
-        }
-        if let Err(err) =
-            std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&proto_path, text))
+    let file_name = format!("{name}.proto");
+    let proto_path = dir.join(&file_name);
+    // A proto that is there already (a second run) is the user's; otherwise it is generated
+    // from memory and written with everything else, so that --dry-run lists it and a failed
+    // run writes nothing.
+    let (spec, extra) = if proto_path.exists() {
+        (rpc::load(&proto_path, &Includes::default()), Vec::new())
+    } else {
+        let text = match Templates::load(args.target.home.as_deref())
+            .map_err(|e| e.to_string())
+            .and_then(|templates| service::hello_proto(name, &templates).map_err(|e| e.to_string()))
         {
-            return fail(&format!("cannot write {}: {err}", proto_path.display()));
-        }
-    }
-    run(
-        &proto_path,
-        &Includes::default(),
-        &dir,
-        name,
-        &args.target,
-        false,
-        true,
-    )
+            Ok(text) => text,
+            Err(err) => return fail(&err),
+        };
+        let spec = rpc::load_source(&file_name, &text);
+        let proto = Output {
+            path: file_name.into(),
+            content: text,
+            kind: FileKind::Scaffold,
+        };
+        (spec, vec![proto])
+    };
+    run(Job {
+        spec,
+        extra,
+        proto: &proto_path,
+        dir: &dir,
+        default_name: name,
+        target: &args.target,
+        multiple: false,
+        hello: true,
+    })
 }
 
-fn run(
-    proto: &Path,
-    includes: &Includes,
-    dir: &Path,
-    default_name: &str,
-    target: &Target,
+/// One generation run of `rpc gen` or `rpc new`.
+struct Job<'a> {
+    spec: Result<RpcSpec, Diagnostics>,
+    /// Written with the generated files (the proto of `rpc new`).
+    extra: Vec<Output>,
+    proto: &'a Path,
+    dir: &'a Path,
+    default_name: &'a str,
+    target: &'a Target,
     multiple: bool,
     hello: bool,
-) -> ExitCode {
-    let spec = match rpc::load(proto, includes) {
+}
+
+fn run(job: Job<'_>) -> ExitCode {
+    let Job {
+        spec,
+        extra,
+        proto,
+        dir,
+        default_name,
+        target,
+        multiple,
+        hello,
+    } = job;
+    let spec = match spec {
         Ok(spec) => spec,
         Err(diags) => {
             eprintln!("{diags}");
             return ExitCode::FAILURE;
         }
     };
+    for note in &spec.notes {
+        eprintln!("note: {note}");
+    }
     let templates = match Templates::load(target.home.as_deref()) {
         Ok(t) => t,
         Err(err) => return fail(&err.to_string()),
@@ -143,10 +175,12 @@ fn run(
         multiple,
         hello,
     };
-    let outputs = match service::plan(&spec, &options, &templates, dir) {
+    let mut outputs = match service::plan(&spec, &options, &templates, dir) {
         Ok(outputs) => outputs,
         Err(err) => return fail(&err.to_string()),
     };
+    outputs.extend(extra);
+    outputs.sort_by(|a, b| a.path.cmp(&b.path));
     let mode = if target.check {
         Mode::Check
     } else if target.dry_run {

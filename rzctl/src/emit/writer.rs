@@ -71,6 +71,18 @@ pub fn apply(
     mode: Mode,
     watch: &[&str],
 ) -> Result<Report, WriteError> {
+    // Two outputs for one path would leave whichever is written last: a generator bug, never
+    // something to resolve silently.
+    let mut paths = BTreeSet::new();
+    if let Some(twice) = outputs.iter().find(|o| !paths.insert(&o.path)) {
+        return Err(WriteError {
+            path: root.join(&twice.path),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "internal error: two generated files claim this path; nothing was written",
+            ),
+        });
+    }
     let mut report = Report::default();
     for output in outputs {
         let path = root.join(&output.path);
@@ -242,6 +254,20 @@ mod tests {
                 .unwrap()
                 .is_stale()
         );
+    }
+
+    #[test]
+    fn two_outputs_for_one_path_are_refused_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let outputs = [
+            out("src/a.rs", "first", FileKind::Generated),
+            out("src/logic/mod.rs", "one", FileKind::Generated),
+            out("src/logic/mod.rs", "two", FileKind::Scaffold),
+        ];
+        let err = apply(dir.path(), &outputs, Mode::Write, &[]).unwrap_err();
+        assert!(err.to_string().contains("src/logic/mod.rs"), "{err}");
+        assert!(err.to_string().contains("internal error"), "{err}");
+        assert!(!dir.path().join("src/a.rs").exists());
     }
 
     #[test]

@@ -21,6 +21,11 @@ use std::path::Path;
 
 /// Compiles `proto` (with `includes` as import roots) and generates its Rust code.
 pub fn load(proto: &Path, includes: &Includes) -> Result<RpcSpec, Diagnostics> {
-    let compiled = compile::compile(proto, includes)?;
-    codegen::generate(compiled).map_err(|e| crate::diag::Diagnostic::bare(e).into())
+    codegen::generate(compile::compile(proto, includes)?)
+}
+
+/// Compiles a file that is not on disk (yet), named `name`, importing only the well-known
+/// types: what `rzctl rpc new` generates from before it writes anything.
+pub fn load_source(name: &str, text: &str) -> Result<RpcSpec, Diagnostics> {
+    codegen::generate(compile::compile_source(name, text)?)
 }

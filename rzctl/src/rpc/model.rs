@@ -13,6 +13,8 @@ pub struct RpcSpec {
     /// `src/pb.rs`: every message and enum of the root file and its imports, the tonic
     /// server and client of every service, and the encoded descriptors reflection serves.
     pub pb_source: String,
+    /// What the run should tell the user: methods renamed in Rust, with their places.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -21,6 +23,9 @@ pub struct ServiceSpec {
     pub proto_name: String,
     /// `greeter.v1.Greeter`: what health checks and reflection name.
     pub full_name: String,
+    /// The module of its glue, client and (with `--multiple`) logic: `greeter`, `r#type`,
+    /// `mod_` (a `mod.rs` would be its folder's own file).
+    pub module: String,
     /// The Rust path of the package module, `crate::pb::greeter::v1`.
     pub pb_module: String,
     /// tonic's modules inside it: `greeter_server`, `greeter_client`.
@@ -38,6 +43,8 @@ pub struct MethodSpec {
     pub proto_name: String,
     /// tonic's Rust name, `say_hello` (a raw identifier for keywords).
     pub rust_name: String,
+    /// Its logic module: the Rust name, but `mod_` for `r#mod`.
+    pub module: String,
     /// `/greeter.v1.Greeter/SayHello`
     pub full_method: String,
     /// Absolute Rust types: `crate::pb::greeter::v1::HelloRequest`, `()`, `::prost_types::Timestamp`.

@@ -24,7 +24,8 @@ const RETRY_EVERY: Duration = Duration::from_secs(1);
 /// that leaves the key to expire with the lease (as a crash would).
 #[derive(Debug)]
 pub struct Registration {
-    key: String,
+    /// `<key>/`: the lease id completes the key.
+    prefix: String,
     lease: Arc<AtomicI64>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -50,17 +51,17 @@ impl Registration {
             stopped,
         ));
         Ok(Self {
-            key: format!("{prefix}{lease}"),
+            prefix,
             lease: current,
             stop: Some(stop),
             task: Some(task),
         })
     }
 
-    /// The key as first registered: `<key>/<leaseID>`, the lease id in decimal as go-zero
-    /// writes it.
-    pub fn key(&self) -> &str {
-        &self.key
+    /// The key registered now: `<key>/<leaseID>`, the lease id in decimal as go-zero writes
+    /// it. A re-registration (after etcd lost the lease) changes it.
+    pub fn key(&self) -> String {
+        format!("{}{}", self.prefix, self.lease_id())
     }
 
     /// The lease the registration holds now (it changes after a re-registration).

@@ -32,7 +32,8 @@ impl Default for ServerMiddlewaresConf {
     }
 }
 
-/// A timeout for one method instead of the server's, as go-zero's `MethodTimeouts`.
+/// A timeout for one method instead of the server's, as go-zero's `MethodTimeouts`. It is
+/// also the only timeout a streaming method gets (until its response starts).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MethodTimeout {
@@ -65,7 +66,9 @@ pub struct RpcServerConf {
     pub log: LogConf,
     /// Register in etcd under `etcd.key`; absent for a server clients reach directly.
     pub etcd: Option<EtcdConf>,
-    /// The longest a call may take before it is answered `DEADLINE_EXCEEDED`; 0 disables.
+    /// The longest a unary call may take before it is answered `DEADLINE_EXCEEDED`; 0
+    /// disables. Streaming calls are not limited by it (go-zero's timeout is unary only), only
+    /// by their entry in `method_timeouts`.
     #[serde(deserialize_with = "deserialize_duration")]
     pub timeout: Duration,
     pub method_timeouts: Vec<MethodTimeout>,
@@ -201,7 +204,9 @@ pub struct RpcClientConf {
     /// Sent as `app`/`token` metadata to servers with auth on.
     pub app: String,
     pub token: String,
-    /// The longest a call may take, also sent as `grpc-timeout`; 0 disables.
+    /// The longest a unary call may take, also sent as `grpc-timeout`; 0 disables. Streaming
+    /// calls (marked by [`StreamingCall`](super::StreamingCall)) get only the deadline the
+    /// caller sets on the request.
     #[serde(deserialize_with = "deserialize_duration")]
     pub timeout: Duration,
     #[serde(deserialize_with = "deserialize_duration")]

@@ -5,7 +5,7 @@ use crate::breaker::Breaker;
 use crate::metrics::RpcMetrics;
 use parking_lot::RwLock;
 use prometheus::{Histogram, IntCounter};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tonic::Code;
@@ -50,20 +50,27 @@ pub(crate) struct Methods {
     metrics: &'static RpcMetrics,
     default_timeout: Option<Duration>,
     timeouts: HashMap<String, Duration>,
+    /// Paths of client-, server- and bidi-streaming methods.
+    streaming: HashSet<String>,
     by_path: RwLock<HashMap<Box<str>, Arc<Method>>>,
 }
 
 impl Methods {
-    /// `default_timeout` applies to every method not in `timeouts`; `None` or zero disables.
+    /// `default_timeout` applies to every unary method not in `timeouts`; `None` or zero
+    /// disables. A streaming method gets only its entry in `timeouts`: as in go-zero, whose
+    /// timeout interceptors are unary only, the default would cut off an upload or a feed
+    /// that rightly takes longer than any one unary call.
     pub(crate) fn new(
         metrics: &'static RpcMetrics,
         default_timeout: Option<Duration>,
         timeouts: HashMap<String, Duration>,
+        streaming: HashSet<String>,
     ) -> Self {
         Self {
             metrics,
             default_timeout: default_timeout.filter(|t| !t.is_zero()),
             timeouts,
+            streaming,
             by_path: RwLock::new(HashMap::new()),
         }
     }
@@ -81,6 +88,7 @@ impl Methods {
         Arc::clone(all.entry(key.into()).or_insert_with(|| {
             let timeout = match self.timeouts.get(key) {
                 Some(t) => Some(*t).filter(|t| !t.is_zero()),
+                None if self.streaming.contains(key) => None,
                 None => self.default_timeout,
             };
             Arc::new(Method {
@@ -107,7 +115,9 @@ mod tests {
             HashMap::from([
                 ("/a.A/Slow".to_owned(), Duration::from_secs(10)),
                 ("/a.A/Free".to_owned(), Duration::ZERO),
+                ("/a.A/BoundedUpload".to_owned(), Duration::from_secs(30)),
             ]),
+            HashSet::from(["/a.A/Upload".to_owned(), "/a.A/BoundedUpload".to_owned()]),
         );
         assert_eq!(
             methods.get("/a.A/Fast").timeout,
@@ -118,6 +128,12 @@ mod tests {
             Some(Duration::from_secs(10))
         );
         assert_eq!(methods.get("/a.A/Free").timeout, None);
+        // Streams get no default, only their own override.
+        assert_eq!(methods.get("/a.A/Upload").timeout, None);
+        assert_eq!(
+            methods.get("/a.A/BoundedUpload").timeout,
+            Some(Duration::from_secs(30))
+        );
         assert!(Arc::ptr_eq(
             &methods.get("/a.A/Fast"),
             &methods.get("/a.A/Fast")

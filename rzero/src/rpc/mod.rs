@@ -19,7 +19,7 @@ mod method;
 mod server;
 mod status;
 
-pub use client::{Client, ClientError, RpcChannel};
+pub use client::{Client, ClientError, RpcChannel, StreamingCall};
 pub use conf::{
     AuthConf, BalancerKind, ClientMiddlewaresConf, MethodTimeout, RpcClientConf, RpcServerConf,
     ServerMiddlewaresConf,

@@ -86,11 +86,18 @@ async fn a_server_registers_again_after_etcd_restarts_and_watchers_resume() {
     // A restart that loses every key and lease: the server must register again, and the
     // watcher, reading the prefix afresh, must see it.
     let before = registration.lease_id();
+    let first_key = registration.key();
     etcd.restart_empty();
     eventually(Duration::from_secs(15), || {
         registration.lease_id() != before
     })
     .await;
+    // The key it reports is the one it holds now, not the lost one.
+    assert_eq!(
+        registration.key(),
+        format!("phoenix.rpc/{}", registration.lease_id())
+    );
+    assert_ne!(registration.key(), first_key);
     let fresh = Subscriber::etcd(&conf).await.unwrap();
     assert_eq!(addrs(&fresh), ["10.0.0.1:1"]);
     eventually(Duration::from_secs(5), || addrs(&watcher) == ["10.0.0.1:1"]).await;

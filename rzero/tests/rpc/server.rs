@@ -78,3 +78,30 @@ async fn a_bound_wildcard_address_is_registered_as_a_dialable_one() {
     assert_eq!(addr.port(), running.local_addr().port());
     running.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_registered_key_follows_a_re_registration() {
+    let mut etcd = Etcd::start();
+    let running = Server::new(server_conf(&etcd, "again.rpc"))
+        .unwrap()
+        .bind()
+        .await
+        .unwrap();
+    let first = running.registered_key().unwrap();
+    assert!(first.starts_with("again.rpc/"), "{first}");
+    // etcd loses every key and lease: the server registers again under a new lease.
+    etcd.restart_empty();
+    eventually(Duration::from_secs(15), || {
+        running.registered_key().is_some_and(|key| key != first)
+    })
+    .await;
+    let now = running.registered_key().unwrap();
+    let lease = now.strip_prefix("again.rpc/").unwrap();
+    assert!(lease.parse::<i64>().is_ok(), "{now}");
+    // And clients find it there.
+    let client = Client::new(&RpcClientConf::etcd([etcd.endpoint()], "again.rpc"))
+        .await
+        .unwrap();
+    assert_eq!(client.endpoints(), vec![running.local_addr().to_string()]);
+    running.shutdown().await.unwrap();
+}

@@ -32,8 +32,9 @@ impl GreeterClient {
     }
 
     /// `/greeter.Greeter/SayHello`
-    /// One request, one answer. The answer names the instance that served it and the
-    /// trace the call ran in, so balancing and tracing can be seen from outside.
+    /// One request, one answer. The answer names the instance that served it, the trace
+    /// the call ran in and the deadline it came with, so balancing, tracing and timeouts can
+    /// be seen from outside.
     pub async fn say_hello(
         &self,
         request: impl IntoRequest<crate::pb::greeter::HelloRequest>,
@@ -51,6 +52,9 @@ impl GreeterClient {
         &self,
         request: impl IntoRequest<crate::pb::greeter::CountdownRequest>,
     ) -> Result<Streaming<crate::pb::greeter::Tick>, Status> {
+        // A stream is not bound by the client's timeout, which is for unary calls.
+        let mut request = request.into_request();
+        request.extensions_mut().insert(rzero::rpc::StreamingCall);
         self.inner
             .clone()
             .countdown(request)
@@ -64,6 +68,9 @@ impl GreeterClient {
         &self,
         request: impl IntoStreamingRequest<Message = crate::pb::greeter::Word>,
     ) -> Result<crate::pb::greeter::Sentence, Status> {
+        // A stream is not bound by the client's timeout, which is for unary calls.
+        let mut request = request.into_streaming_request();
+        request.extensions_mut().insert(rzero::rpc::StreamingCall);
         self.inner
             .clone()
             .collect(request)
@@ -77,6 +84,9 @@ impl GreeterClient {
         &self,
         request: impl IntoStreamingRequest<Message = crate::pb::greeter::Line>,
     ) -> Result<Streaming<crate::pb::greeter::Line>, Status> {
+        // A stream is not bound by the client's timeout, which is for unary calls.
+        let mut request = request.into_streaming_request();
+        request.extensions_mut().insert(rzero::rpc::StreamingCall);
         self.inner
             .clone()
             .chat(request)

@@ -1,6 +1,7 @@
 //! The logic of `/greeter.Greeter/SayHello`:
-//! One request, one answer. The answer names the instance that served it and the
-//! trace the call ran in, so balancing and tracing can be seen from outside.
+//! One request, one answer. The answer names the instance that served it, the trace
+//! the call ran in and the deadline it came with, so balancing, tracing and timeouts can
+//! be seen from outside.
 //!
 //! Created by rzctl from greeter.proto; this file is yours: rzctl never overwrites it.
 
@@ -20,6 +21,12 @@ pub async fn say_hello(
     if faults.fail {
         return Err(Status::unavailable("this instance is failing on purpose"));
     }
+    let deadline = request
+        .metadata()
+        .get("grpc-timeout")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let name = request.into_inner().name;
     if name.is_empty() {
         return Err(Status::invalid_argument("name is empty"));
@@ -30,5 +37,6 @@ pub async fn say_hello(
         trace_id: TraceContext::current()
             .map(|ctx| ctx.trace_id.to_string())
             .unwrap_or_default(),
+        deadline,
     })
 }

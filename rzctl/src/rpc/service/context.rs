@@ -26,8 +26,6 @@ pub(super) struct RpcCtx {
 pub(super) struct ServiceCtx {
     #[serde(flatten)]
     pub(super) spec: ServiceSpec,
-    /// The module of this service's glue and client: `greeter`.
-    pub(super) module: String,
     /// The glue type (`GreeterServer`) and the typed client (`GreeterClient`).
     pub(super) server_type: String,
     pub(super) client_type: String,
@@ -41,8 +39,7 @@ pub(super) struct ServiceCtx {
 pub(super) struct MethodCtx {
     #[serde(flatten)]
     pub(super) spec: MethodSpec,
-    /// The logic module and file (a keyword method keeps its `r#` in Rust only).
-    pub(super) module: String,
+    /// The logic file (a keyword method keeps its `r#` in Rust only: `type.rs`).
     pub(super) logic_file: String,
     /// tonic's associated type for a server stream: `CountdownStream`.
     pub(super) stream_type: String,
@@ -59,6 +56,9 @@ pub(super) struct Item<'a, T: Serialize> {
 #[derive(Debug, Serialize)]
 pub(super) struct ModulesItem<'a> {
     pub(super) doc: &'a str,
+    /// The module these are declared in (`logic`, or a service's): one named like it gets
+    /// clippy's `module_inception` allowed, since the name comes from the proto.
+    pub(super) parent: &'a str,
     pub(super) modules: Vec<String>,
 }
 
@@ -119,11 +119,11 @@ impl RpcCtx {
 }
 
 fn service(spec: &ServiceSpec, multiple: bool) -> ServiceCtx {
-    let module = crate::rpc::service::module_name(&spec.proto_name.to_snake_case());
+    let module = &spec.module;
     let (logic_module, logic_dir) = if multiple {
         (
             format!("crate::logic::{module}"),
-            format!("src/logic/{}", bare(&module)),
+            format!("src/logic/{}", bare(module)),
         )
     } else {
         ("crate::logic".to_owned(), "src/logic".to_owned())
@@ -133,8 +133,7 @@ fn service(spec: &ServiceSpec, multiple: bool) -> ServiceCtx {
         .iter()
         .map(|m| MethodCtx {
             spec: m.clone(),
-            module: m.rust_name.clone(),
-            logic_file: format!("{logic_dir}/{}.rs", bare(&m.rust_name)),
+            logic_file: format!("{logic_dir}/{}.rs", bare(&m.module)),
             stream_type: format!("{}Stream", m.proto_name),
         })
         .collect();
@@ -142,7 +141,6 @@ fn service(spec: &ServiceSpec, multiple: bool) -> ServiceCtx {
         spec: spec.clone(),
         server_type: format!("{}Server", spec.trait_name),
         client_type: format!("{}Client", spec.trait_name),
-        module,
         logic_module,
         logic_dir,
         methods,

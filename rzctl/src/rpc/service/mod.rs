@@ -39,19 +39,18 @@ pub enum GenError {
     Template(#[from] TemplateError),
     #[error(transparent)]
     Format(#[from] format::FormatError),
+    /// Two outputs for one path: a name the checks before missed. Writing both would leave
+    /// whichever came last and a crate that does not compile.
+    #[error(
+        "internal error: two generated files would both be {}; please report the proto that caused it",
+        .0.display()
+    )]
+    DuplicatePath(PathBuf),
 }
 
 /// Folders whose `.rs` files should all belong to a method or service; the rest are reported
 /// (the user's) or removed (generated files of a removed method or service).
 pub const WATCHED: &[&str] = &["src/logic", "src/server", "src/client"];
-
-/// A Rust module name for a snake-case name (keywords as raw identifiers).
-pub(crate) fn module_name(name: &str) -> String {
-    match syn::parse_str::<syn::Ident>(name) {
-        Ok(_) => name.to_owned(),
-        Err(_) => format!("r#{name}"),
-    }
-}
 
 /// Everything `rpc gen` writes for `spec` into `root`, formatted, in a stable order.
 pub fn plan(
@@ -129,7 +128,7 @@ pub fn plan(
     )?;
     let mut logic_modules = Vec::new();
     for service in &ctx.services {
-        let file = bare(&service.module);
+        let file = bare(&service.spec.module);
         add(
             format!("src/server/{file}.rs").into(),
             Generated,
@@ -155,9 +154,13 @@ pub fn plan(
                 item(&MethodItem { service, method }),
             )?;
         }
-        let methods: Vec<String> = service.methods.iter().map(|m| m.module.clone()).collect();
+        let methods: Vec<String> = service
+            .methods
+            .iter()
+            .map(|m| m.spec.module.clone())
+            .collect();
         if ctx.multiple {
-            logic_modules.push(service.module.clone());
+            logic_modules.push(service.spec.module.clone());
             let doc = format!(
                 "The logic of {}, one file per method; each file is yours.",
                 service.spec.full_name
@@ -168,6 +171,7 @@ pub fn plan(
                 "rpc/mod.rs.tera",
                 item(&ModulesItem {
                     doc: &doc,
+                    parent: &service.spec.module,
                     modules: methods,
                 }),
             )?;
@@ -186,6 +190,7 @@ pub fn plan(
         "rpc/mod.rs.tera",
         item(&ModulesItem {
             doc,
+            parent: "logic",
             modules: logic_modules,
         }),
     )?;
@@ -195,6 +200,9 @@ pub fn plan(
         kind: Generated,
     });
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
+    if let Some(pair) = outputs.windows(2).find(|pair| pair[0].path == pair[1].path) {
+        return Err(GenError::DuplicatePath(pair[0].path.clone()));
+    }
     Ok(outputs)
 }
 

@@ -13,7 +13,7 @@ use crate::metrics::RpcMetrics;
 use crate::trace::TraceContext;
 use futures_util::future::BoxFuture;
 use http::HeaderValue;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -64,6 +64,7 @@ impl Client {
                         RpcMetrics::client(),
                         mw.timeout.then_some(conf.timeout),
                         HashMap::new(),
+                        HashSet::new(),
                     ),
                     trace: mw.trace,
                     metrics: mw.metrics,
@@ -105,6 +106,13 @@ struct Shared {
     token: Option<HeaderValue>,
 }
 
+/// Marks a client-, server- or bidi-streaming call in the request's extensions. Generated
+/// clients insert it; a hand-written tonic client on an [`RpcChannel`] should too. The
+/// channel sees only an HTTP request, and without the mark it applies the configured
+/// timeout, which is for unary calls, to the stream.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StreamingCall;
+
 /// The tower service behind a [`Client`]: what generated clients are parameterised over.
 #[derive(Debug, Clone)]
 pub struct RpcChannel {
@@ -126,6 +134,7 @@ impl Service<http::Request<Body>> for RpcChannel {
         let shared = &*self.shared;
         let start = Instant::now();
         let method = shared.methods.get(request.uri().path());
+        let streaming = request.extensions().get::<StreamingCall>().is_some();
         let headers = request.headers_mut();
         if shared.trace {
             let ctx =
@@ -138,9 +147,12 @@ impl Service<http::Request<Body>> for RpcChannel {
             headers.insert("app", app.clone());
             headers.insert("token", token.clone());
         }
-        // A deadline the caller set on the request (`Request::set_timeout`) wins if shorter.
+        // The configured timeout is for unary calls only (as go-zero's client interceptor):
+        // a stream may rightly outlive it. A deadline the caller set on the request
+        // (`Request::set_timeout`) applies to every kind, and wins if shorter.
+        let ours = method.timeout.filter(|_| !streaming);
         let limit = match (
-            method.timeout,
+            ours,
             headers.get("grpc-timeout").and_then(parse_grpc_timeout),
         ) {
             (Some(ours), Some(theirs)) => Some(ours.min(theirs)),
@@ -217,6 +229,14 @@ async fn send(
     request: http::Request<Body>,
 ) -> Result<http::Response<Body>, Status> {
     let unavailable = |err: tonic::transport::Error| {
+        // tonic's connection also enforces the `grpc-timeout` this client sent; when its
+        // timer wins the race with ours, the call still timed out, it did not fail to reach.
+        if timed_out(&err) {
+            return Status::deadline_exceeded(format!(
+                "no answer from {} within the call's deadline",
+                picked.conn.addr
+            ));
+        }
         Status::unavailable(format!("{}: {}", picked.conn.addr, describe(&err)))
     };
     let mut channel = picked.conn.channel.clone();
@@ -234,6 +254,18 @@ fn refuse(
         method.observe(start.elapsed(), status.code());
     }
     Box::pin(std::future::ready(Err(status)))
+}
+
+/// Whether tonic's own deadline (from the `grpc-timeout` header) ended the call.
+fn timed_out(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if e.is::<tonic::TimeoutExpired>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
 }
 
 /// A transport error and its causes on one line ("transport error: connection refused").

@@ -215,6 +215,7 @@ mod tests {
                     .iter()
                     .map(|(m, ms)| ((*m).to_owned(), Duration::from_millis(*ms)))
                     .collect::<HashMap<_, _>>(),
+                std::collections::HashSet::new(),
             ),
         })
     }

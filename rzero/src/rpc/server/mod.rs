@@ -13,7 +13,7 @@ use crate::discov::{DiscovError, Registration, advertised_addr};
 use crate::load::{AdaptiveShedder, CpuUsage, SystemCpu};
 use crate::metrics::RpcMetrics;
 use chain::{ChainLayer, Stages};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -131,6 +131,7 @@ impl Server {
                 RpcMetrics::server(),
                 mw.timeout.then_some(conf.timeout),
                 if mw.timeout { timeouts } else { HashMap::new() },
+                streaming_methods(&self.descriptors),
             ),
         }
     }
@@ -212,7 +213,7 @@ impl Server {
                 let advertised = advertised_addr(local_addr).to_string();
                 match Registration::register(etcd, advertised.clone()).await {
                     Ok(registration) => {
-                        tracing::info!(key = registration.key(), addr = %advertised, "registered in etcd");
+                        tracing::info!(key = %registration.key(), addr = %advertised, "registered in etcd");
                         Some(registration)
                     }
                     Err(err) => {
@@ -277,8 +278,9 @@ impl RunningServer {
         &self.ops_addrs
     }
 
-    /// The etcd key this server is registered under, when it is.
-    pub fn registered_key(&self) -> Option<&str> {
+    /// The etcd key this server is registered under now, when it is (it changes when the
+    /// server registers again after etcd lost its lease).
+    pub fn registered_key(&self) -> Option<String> {
         self.registration.as_ref().map(Registration::key)
     }
 
@@ -325,6 +327,37 @@ impl RunningServer {
             }
         }
     }
+}
+
+/// The paths of the streaming methods the descriptors declare. The chain sees a call as
+/// an HTTP request only, so this is how it knows which calls the default timeout is not for;
+/// a method of a service added without descriptors counts as unary.
+fn streaming_methods(descriptors: &[&[u8]]) -> HashSet<String> {
+    use prost::Message as _;
+    let mut paths = HashSet::new();
+    for encoded in descriptors {
+        let set = match prost_types::FileDescriptorSet::decode(*encoded) {
+            Ok(set) => set,
+            Err(err) => {
+                tracing::warn!(%err, "cannot decode a file descriptor set; its streams count as unary");
+                continue;
+            }
+        };
+        for file in &set.file {
+            for service in &file.service {
+                let service_name = match file.package() {
+                    "" => service.name().to_owned(),
+                    package => format!("{package}.{}", service.name()),
+                };
+                for method in &service.method {
+                    if method.client_streaming() || method.server_streaming() {
+                        paths.insert(format!("/{service_name}/{}", method.name()));
+                    }
+                }
+            }
+        }
+    }
+    paths
 }
 
 fn flatten(
