@@ -65,26 +65,12 @@ fn generation_is_deterministic() {
     assert_eq!(first, second);
 }
 
-#[test]
-fn unsupported_shapes_are_refused_with_reasons() {
+/// The reasons a valid .api cannot be generated, each rendered like a parse error: file,
+/// line, column, the source line and a caret under the culprit.
+fn plan_errors(text: &str) -> Vec<(String, usize, usize, String)> {
     let dir = tempfile::tempdir().unwrap();
     let api = dir.path().join("bad.api");
-    std::fs::write(
-        &api,
-        r#"syntax = "v1"
-type Req {
-	Z complex128 `json:"z"`
-}
-@server (
-	sse: true
-)
-service bad-api {
-	@handler go
-	post /go (Req) returns (Req)
-}
-"#,
-    )
-    .unwrap();
+    std::fs::write(&api, text).unwrap();
     let spec = api::load(&api).unwrap();
     let err = plan(
         &spec,
@@ -92,10 +78,71 @@ service bad-api {
         &Templates::load(None).unwrap(),
         dir.path(),
     )
-    .unwrap_err()
-    .to_string();
-    assert!(err.contains("`complex128` has no JSON form"), "{err}");
-    assert!(err.contains("`sse: true` is not supported"), "{err}");
+    .unwrap_err();
+    let rzctl::api::service::GenError::Spec(diags) = err else {
+        panic!("expected spec errors, got {err}");
+    };
+    let rendered = diags.to_string();
+    diags
+        .iter()
+        .map(|d| {
+            let (file, line, column) = d
+                .position()
+                .unwrap_or_else(|| panic!("`{}` has no position:\n{rendered}", d.message));
+            assert!(file.ends_with("bad.api"), "{file}");
+            (d.message.clone(), line, column, rendered.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn unsupported_shapes_are_refused_with_their_position() {
+    let errors = plan_errors(
+        r#"syntax = "v1"
+type Req {
+	Z complex128 `json:"z"`
+}
+type req {
+	A string `json:"a"`
+}
+@server (
+	sse: true
+)
+service bad-api {
+	@handler go
+	post /go (Req) returns (Req)
+	@handler Go
+	post /go2 (Req) returns (Req)
+}
+"#,
+    );
+    let find = |needle: &str| {
+        errors
+            .iter()
+            .find(|(m, ..)| m.contains(needle))
+            .unwrap_or_else(|| panic!("no error containing {needle:?} in {errors:#?}"))
+    };
+    let (_, line, column, rendered) = find("`complex128` has no JSON form");
+    assert_eq!((*line, *column), (3, 4));
+    assert!(
+        rendered.contains("3 |     Z complex128 `json:\"z\"`\n  |       ^^^^^^^^^^\n"),
+        "{rendered}"
+    );
+    let (_, line, column, _) = find("types `Req` and `req` both become the Rust type `Req`");
+    assert_eq!((*line, *column), (5, 6));
+    assert!(
+        rendered.contains("note: `Req` is declared at "),
+        "{rendered}"
+    );
+    let at = |needle: &str| {
+        let (_, line, column, _) = find(needle);
+        (*line, *column)
+    };
+    assert_eq!(at("`sse: true` is not supported"), (9, 2));
+    assert_eq!(
+        at("handlers `go` and `Go` both become the module `go`"),
+        (14, 11)
+    );
 }
 
 const V1: &str = r#"syntax = "v1"

@@ -16,7 +16,7 @@ use super::model::{
     ApiSpec, Builtin, Field, GoType, Group, KeyValue, Route, ServerOptions, Service, TypeDef,
 };
 use super::tag::parse_tag;
-use crate::diag::{Diagnostic, Diagnostics, SourceFile};
+use crate::diag::{Diagnostic, Diagnostics, Origin, SourceFile};
 
 /// Where something was declared, for "first declared here" notes.
 #[derive(Clone)]
@@ -212,6 +212,7 @@ impl Checker {
                     name: expr.name.text.clone(),
                     docs: type_docs,
                     fields,
+                    origin: Origin::new(file, expr.name.span.clone()),
                 });
             }
         }
@@ -339,6 +340,7 @@ impl Checker {
             };
             let comment = (!trailing.is_empty()).then(|| docs(trailing).join(" "));
             let Some(ty) = ty else { continue };
+            let type_origin = Origin::new(file, f.data_type.span());
             if f.names.is_empty() {
                 if !matches!(&ty, GoType::Named { .. })
                     && !matches!(&ty, GoType::Pointer { elem } if matches!(**elem, GoType::Named { .. }))
@@ -355,6 +357,8 @@ impl Checker {
                     tag,
                     docs: docs(head),
                     comment,
+                    origin: type_origin.clone(),
+                    type_origin,
                 });
                 continue;
             }
@@ -365,6 +369,8 @@ impl Checker {
                     tag: tag.clone(),
                     docs: docs(head),
                     comment: comment.clone(),
+                    origin: Origin::new(file, name.span.clone()),
+                    type_origin: type_origin.clone(),
                 });
             }
         }
@@ -578,6 +584,22 @@ impl Checker {
                 .filter_map(|seg| seg.strip_prefix(':'))
                 .map(str::to_owned)
                 .collect();
+            let body_origin = |body: &Option<super::ast::Body>| {
+                body.as_ref()
+                    .and_then(|b| b.expr.as_ref())
+                    .map(|e| {
+                        let start = e
+                            .brackets
+                            .as_ref()
+                            .map(|(l, _)| l)
+                            .or(e.star.as_ref())
+                            .unwrap_or(&e.value)
+                            .span
+                            .start;
+                        Origin::new(file, start..e.value.span.end)
+                    })
+                    .unwrap_or_default()
+            };
             out.push(Route {
                 method: route.method.text.clone(),
                 path: route.path.text.clone(),
@@ -588,11 +610,16 @@ impl Checker {
                 doc,
                 doc_properties,
                 comments,
+                origin: Origin::new(file, route.method.span.start..route.path.span.end),
+                handler_origin: Origin::new(file, handler.span.clone()),
+                request_origin: body_origin(&route.request),
+                response_origin: body_origin(&route.response),
             });
         }
         Group {
             server,
             routes: out,
+            origin: Origin::new(file, s.name.span.clone()),
         }
     }
 
@@ -640,6 +667,10 @@ impl Checker {
             );
             let value = unquote(&kv.value);
             let span = kv.value.span.clone();
+            o.origins.insert(
+                key.to_owned(),
+                Origin::new(file, kv.key.span.start..kv.value.span.end),
+            );
             match key {
                 "jwt" => o.jwt = Some(value),
                 "jwtTransition" => o.jwt_transition = Some(value),

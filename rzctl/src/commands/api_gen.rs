@@ -135,6 +135,7 @@ fn run(api_path: &Path, dir: &Path, default_name: &str, target: &Target, hello: 
     };
     let outputs = match service::plan(&spec, &options, &templates, dir) {
         Ok(outputs) => outputs,
+        Err(service::GenError::Spec(diags)) => return report_diags(&diags),
         Err(err) => return fail(&err.to_string()),
     };
     let mode = if target.check {

@@ -5,6 +5,7 @@ use super::GenOptions;
 use super::names::{group_modules, package as package_name, pascal, shouty, snake};
 use super::types::{StructCtx, TypeMapper, type_name};
 use crate::api::model::{ApiSpec, GoType};
+use crate::diag::{Diagnostics, Origin};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -163,7 +164,9 @@ impl ServiceCtx {
         self.with(ModulesItem { doc, modules })
     }
 
-    pub(super) fn build(spec: &ApiSpec, options: &GenOptions) -> Result<Self, Vec<String>> {
+    /// The context of `spec`, or every reason it cannot be generated, each pointing into
+    /// the .api source.
+    pub(super) fn build(spec: &ApiSpec, options: &GenOptions) -> Result<Self, Diagnostics> {
         let mut mapper = TypeMapper::new(spec);
         mapper.map_all();
         let mut errors = std::mem::take(&mut mapper.errors);
@@ -172,7 +175,7 @@ impl ServiceCtx {
         let mut jwt_configs = BTreeSet::new();
         let mut middlewares: BTreeMap<String, MiddlewareCtx> = BTreeMap::new();
         let mut handler_paths = Vec::new();
-        let mut seen_modules: BTreeMap<Vec<String>, String> = BTreeMap::new();
+        let mut seen_modules: BTreeMap<Vec<String>, (String, Origin)> = BTreeMap::new();
         for group in &spec.service.groups {
             let server = &group.server;
             let modules = group_modules(server.group.as_deref());
@@ -192,16 +195,16 @@ impl ServiceCtx {
                 group_middlewares.push(ty);
             }
             if server.signature {
-                errors.push(format!(
-                    "group {}: `signature: true` is not supported by rzero yet; remove it or verify signatures in a middleware",
-                    server.group.as_deref().unwrap_or("(root)")
+                errors.push(server.origin("signature").error(
+                    "`signature: true` is not supported by rzero yet; remove it or verify signatures in a middleware",
                 ));
             }
             if server.sse {
-                errors.push(format!(
-                    "group {}: `sse: true` is not supported by rzero yet",
-                    server.group.as_deref().unwrap_or("(root)")
-                ));
+                errors.push(
+                    server
+                        .origin("sse")
+                        .error("`sse: true` is not supported by rzero yet"),
+                );
             }
             let prefix = server.prefix.clone().filter(|p| !p.is_empty() && p != "/");
             let mut routes = Vec::new();
@@ -209,15 +212,24 @@ impl ServiceCtx {
                 let func = snake(&route.handler);
                 let mut path: Vec<String> = modules.clone();
                 path.push(func.clone());
-                if let Some(previous) = seen_modules.insert(path.clone(), route.handler.clone()) {
-                    errors.push(format!(
+                if let Some((previous, first)) = seen_modules.insert(
+                    path.clone(),
+                    (route.handler.clone(), route.handler_origin.clone()),
+                ) {
+                    let mut d = route.handler_origin.error(format!(
                         "handlers `{previous}` and `{}` both become the module `{}`",
                         route.handler,
                         path.join("::")
                     ));
+                    if let Some(at) = first.describe() {
+                        d = d.with_note(format!("`{previous}` is at {at}"));
+                    }
+                    errors.push(d);
                 }
                 if modules.is_empty() && func == "routes" {
-                    errors.push("a handler outside any group cannot be named `routes` (the route table's module)".to_owned());
+                    errors.push(route.handler_origin.error(
+                        "a handler outside any group cannot be named `routes` (the route table's module)",
+                    ));
                 }
                 handler_paths.push(path.clone());
                 let module_path = path.join("::");
@@ -244,8 +256,14 @@ impl ServiceCtx {
                     logic_module: format!("crate::logic::{module_path}"),
                     handler_file: format!("src/handler/{file_path}.rs"),
                     logic_file: format!("src/logic/{file_path}.rs"),
-                    request: route.request.as_ref().map(|t| body_type(t, &mut errors)),
-                    response: route.response.as_ref().map(|t| body_type(t, &mut errors)),
+                    request: route
+                        .request
+                        .as_ref()
+                        .map(|t| body_type(t, &route.request_origin, &mut errors)),
+                    response: route
+                        .response
+                        .as_ref()
+                        .map(|t| body_type(t, &route.response_origin, &mut errors)),
                     docs,
                 });
             }
@@ -284,16 +302,16 @@ impl ServiceCtx {
 }
 
 /// The Rust type of a request or response: a named type, or a list of one.
-fn body_type(ty: &GoType, errors: &mut Vec<String>) -> String {
+fn body_type(ty: &GoType, origin: &Origin, errors: &mut Diagnostics) -> String {
     match ty {
         GoType::Named { name } => format!("crate::types::{}", type_name(name)),
-        GoType::Pointer { elem } => body_type(elem, errors),
-        GoType::Slice { elem } => format!("Vec<{}>", body_type(elem, errors)),
+        GoType::Pointer { elem } => body_type(elem, origin, errors),
+        GoType::Slice { elem } => format!("Vec<{}>", body_type(elem, origin, errors)),
         other => {
-            errors.push(format!(
+            errors.push(origin.error(format!(
                 "a request or response must be a declared type or a slice of one, found `{}`",
                 other.to_go()
-            ));
+            )));
             "()".to_owned()
         }
     }

@@ -16,6 +16,7 @@ mod names;
 mod types;
 
 use crate::api::ApiSpec;
+use crate::diag::Diagnostics;
 use crate::emit::templates::{TemplateError, Templates};
 use crate::emit::{FileKind, Output, format};
 use context::ServiceCtx;
@@ -37,8 +38,10 @@ pub struct GenOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GenError {
-    #[error("cannot generate from this API:\n{}", .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
-    Spec(Vec<String>),
+    /// The API is valid .api but cannot become this service; each diagnostic points at the
+    /// part of the source that is the reason.
+    #[error("{0}")]
+    Spec(Diagnostics),
     #[error(transparent)]
     Template(#[from] TemplateError),
     #[error(transparent)]

@@ -3,6 +3,7 @@
 
 use super::names::{pascal, snake};
 use crate::api::model::{ApiSpec, Builtin, Field, GoType, TagEntry};
+use crate::diag::{Diagnostics, Origin};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -63,7 +64,7 @@ pub(crate) struct TypeMapper<'a> {
     /// Every struct name and the struct names its fields refer to (for recursion checks).
     refs: BTreeMap<String, BTreeSet<String>>,
     pub(crate) structs: Vec<StructCtx>,
-    pub(crate) errors: Vec<String>,
+    pub(crate) errors: Diagnostics,
     pub(crate) uses_range: bool,
 }
 
@@ -73,21 +74,25 @@ impl<'a> TypeMapper<'a> {
             spec,
             refs: BTreeMap::new(),
             structs: Vec::new(),
-            errors: Vec::new(),
+            errors: Diagnostics::new(),
             uses_range: false,
         }
     }
 
     /// Maps every type of the spec, in source order, anonymous structs right after their owner.
     pub(crate) fn map_all(&mut self) {
-        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut seen: BTreeMap<String, (&str, &Origin)> = BTreeMap::new();
         for def in &self.spec.types {
             let rust = type_name(&def.name);
-            if let Some(other) = seen.insert(rust.clone(), def.name.clone()) {
-                self.errors.push(format!(
+            if let Some((other, first)) = seen.insert(rust.clone(), (&def.name, &def.origin)) {
+                let mut d = def.origin.error(format!(
                     "types `{other}` and `{}` both become the Rust type `{rust}`; rename one",
                     def.name
                 ));
+                if let Some(at) = first.describe() {
+                    d = d.with_note(format!("`{other}` is declared at {at}"));
+                }
+                self.errors.push(d);
             }
         }
         for def in &self.spec.types {
@@ -120,24 +125,24 @@ impl<'a> TypeMapper<'a> {
             };
             let ident = snake(go_name);
             if !idents.insert(ident.clone()) {
-                self.errors.push(format!(
+                self.errors.push(field.origin.error(format!(
                     "type `{name}`: two fields become the Rust field `{ident}`"
-                ));
+                )));
                 continue;
             }
             let wire = wire(field, go_name);
             let skipped = wire.name == "-";
             if !skipped && !wires.insert((wire.source, wire.name.clone())) {
-                self.errors.push(format!(
+                self.errors.push(field.origin.error(format!(
                     "type `{name}`: two fields are named `{}` in the request/response; field names must be unique",
                     wire.name
-                ));
+                )));
                 continue;
             }
             let entry = wire.entry;
             let is_pointer = matches!(field.ty, GoType::Pointer { .. });
             let optional = is_pointer || entry.is_some_and(|e| e.optional || e.omitempty);
-            let base = self.rust_type(&field.ty, name, go_name);
+            let base = self.rust_type(&field.ty, name, go_name, &field.type_origin);
             let ty = if optional && !is_pointer {
                 format!("Option<{base}>")
             } else {
@@ -175,19 +180,27 @@ impl<'a> TypeMapper<'a> {
             other => (other, false),
         };
         let GoType::Named { name } = inner else {
-            self.errors.push(format!(
+            self.errors.push(field.origin.error(format!(
                 "type `{owner}`: an embedded field must name a type, found `{}`",
                 field.ty.to_go()
-            ));
+            )));
             return None;
         };
         let rust = type_name(name);
         let Some(def) = self.spec.find_type(name) else {
-            self.errors
-                .push(format!("type `{owner}` embeds unknown type `{name}`"));
+            self.errors.push(
+                field
+                    .origin
+                    .error(format!("type `{owner}` embeds unknown type `{name}`")),
+            );
             return None;
         };
-        let expanded = self.flattened_bind(&rust, def.fields.clone(), &mut BTreeSet::new());
+        let expanded = self.flattened_bind(
+            &rust,
+            def.fields.clone(),
+            &mut BTreeSet::new(),
+            &field.origin,
+        );
         if let Some(owner_struct) = self.structs.iter_mut().find(|s| s.name == owner) {
             owner_struct.bind.extend(expanded);
         }
@@ -209,9 +222,11 @@ impl<'a> TypeMapper<'a> {
         owner: &str,
         fields: Vec<Field>,
         seen: &mut BTreeSet<String>,
+        origin: &Origin,
     ) -> Vec<String> {
         if !seen.insert(owner.to_owned()) {
-            self.errors.push(format!("type `{owner}` embeds itself"));
+            self.errors
+                .push(origin.error(format!("type `{owner}` embeds itself")));
             return Vec::new();
         }
         let mut out = Vec::new();
@@ -234,7 +249,12 @@ impl<'a> TypeMapper<'a> {
                     if let GoType::Named { name } = inner
                         && let Some(def) = self.spec.find_type(name)
                     {
-                        out.extend(self.flattened_bind(&type_name(name), def.fields.clone(), seen));
+                        out.extend(self.flattened_bind(
+                            &type_name(name),
+                            def.fields.clone(),
+                            seen,
+                            origin,
+                        ));
                     }
                 }
             }
@@ -323,16 +343,23 @@ impl<'a> TypeMapper<'a> {
         }
     }
 
-    /// The Rust type of a Go type; anonymous structs become named structs.
-    pub(crate) fn rust_type(&mut self, ty: &GoType, owner: &str, field: &str) -> String {
+    /// The Rust type of a Go type; anonymous structs become named structs. `origin` is where
+    /// the type is written, for errors.
+    pub(crate) fn rust_type(
+        &mut self,
+        ty: &GoType,
+        owner: &str,
+        field: &str,
+        origin: &Origin,
+    ) -> String {
         match ty {
             GoType::Builtin { name } => match builtin_type(*name) {
                 Some(t) => t.to_owned(),
                 None => {
-                    self.errors.push(format!(
+                    self.errors.push(origin.error(format!(
                         "type `{owner}`, field `{field}`: `{}` has no JSON form; use float64 or string",
                         name.as_str()
-                    ));
+                    )));
                     "f64".to_owned()
                 }
             },
@@ -341,14 +368,17 @@ impl<'a> TypeMapper<'a> {
             // Inside a container a Go pointer only means "by reference": the element itself
             // is still required, so `[]*Node` is `Vec<Node>`, not `Vec<Option<Node>>`.
             GoType::Slice { elem } | GoType::Array { elem, .. } => {
-                format!("Vec<{}>", self.rust_type(strip_pointer(elem), owner, field))
+                let elem = self.rust_type(strip_pointer(elem), owner, field, origin);
+                format!("Vec<{elem}>")
             }
             GoType::Map { key, value } => {
-                let k = self.rust_type(strip_pointer(key), owner, field);
-                let v = self.rust_type(strip_pointer(value), owner, field);
+                let k = self.rust_type(strip_pointer(key), owner, field, origin);
+                let v = self.rust_type(strip_pointer(value), owner, field, origin);
                 format!("std::collections::HashMap<{k}, {v}>")
             }
-            GoType::Pointer { elem } => format!("Option<{}>", self.rust_type(elem, owner, field)),
+            GoType::Pointer { elem } => {
+                format!("Option<{}>", self.rust_type(elem, owner, field, origin))
+            }
             GoType::Struct { fields } => {
                 let name = anonymous_name(owner, field);
                 self.refs.insert(name.clone(), collect_refs(fields));
