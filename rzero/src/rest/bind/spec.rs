@@ -2,10 +2,41 @@ use serde::de::DeserializeOwned;
 use std::fmt;
 
 /// A request type that knows where each of its fields comes from.
+///
+/// A struct describes its fields and keeps the default [`Bindable::KIND`]. Builtins and lists
+/// (`post /books ([]Book)`, `post /echo (string)` in a `.api`) are *whole bodies*: the request
+/// body is one JSON value of their `KIND`; a list's `FIELDS` are its elements' fields, checked
+/// in every element.
 pub trait Bindable: DeserializeOwned + Send {
     /// One entry per field, named by its wire name (the JSON key, query key, header name or
     /// path parameter).
     const FIELDS: &'static [Field];
+
+    /// How the whole request reads as one JSON value; anything but [`Kind::Object`] makes the
+    /// type a whole body.
+    const KIND: &'static Kind = &Kind::Object;
+}
+
+/// Builtins as whole bodies.
+macro_rules! whole_body {
+    ($kind:expr => $($ty:ty),+) => {$(
+        impl Bindable for $ty {
+            const FIELDS: &'static [Field] = &[];
+            const KIND: &'static Kind = &$kind;
+        }
+    )+};
+}
+
+whole_body!(Kind::String => String);
+whole_body!(Kind::Bool => bool);
+whole_body!(Kind::Int => i8, i16, i32, i64);
+whole_body!(Kind::Uint => u8, u16, u32, u64);
+whole_body!(Kind::Float => f32, f64);
+whole_body!(Kind::Any => serde_json::Value);
+
+impl<T: Bindable> Bindable for Vec<T> {
+    const FIELDS: &'static [Field] = T::FIELDS;
+    const KIND: &'static Kind = &Kind::List(T::KIND);
 }
 
 /// Where a field's value is read from.
