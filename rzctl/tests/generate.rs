@@ -35,6 +35,7 @@ fn generate(api: &Path, package: &str, root: &Path) -> Vec<Output> {
         root,
     )
     .unwrap()
+    .outputs
 }
 
 fn render(outputs: &[Output]) -> String {
@@ -143,6 +144,52 @@ service bad-api {
         at("handlers `go` and `Go` both become the module `go`"),
         (14, 11)
     );
+}
+
+#[test]
+fn lists_builtins_and_signature_generate_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = api::load(data("tricky.api")).unwrap();
+    let plan = plan(
+        &spec,
+        &options("tricky"),
+        &Templates::load(None).unwrap(),
+        dir.path(),
+    )
+    .unwrap();
+    let file = |path: &str| {
+        plan.outputs
+            .iter()
+            .find(|o| o.path == Path::new(path))
+            .map(|o| o.content.clone())
+            .unwrap_or_else(|| panic!("no {path}"))
+    };
+    let handler = file("src/handler/batch/import_addresses.rs");
+    assert!(
+        handler.contains("Bind(req): Bind<Vec<crate::types::Address>>,")
+            && handler.contains("Result<Reply<Vec<String>>, Error>"),
+        "{handler}"
+    );
+    let echo = file("src/logic/batch/echo.rs");
+    assert!(
+        echo.contains("req: String) -> Result<String, Error>"),
+        "{echo}"
+    );
+    assert!(file("src/logic/batch/count.rs").contains("Result<i64, Error>"));
+    // `signature: true` is generated without the check, and says so where it is written.
+    let warnings: Vec<_> = plan.warnings.iter().collect();
+    assert_eq!(warnings.len(), 1, "{}", plan.warnings);
+    assert!(!warnings[0].is_error());
+    assert!(
+        warnings[0]
+            .message
+            .contains("`signature: true` is not enforced"),
+        "{}",
+        plan.warnings
+    );
+    let (_, line, column) = warnings[0].position().unwrap();
+    assert_eq!((line, column), (72, 2));
+    assert!(plan.warnings.to_string().starts_with("warning: "));
 }
 
 const V1: &str = r#"syntax = "v1"

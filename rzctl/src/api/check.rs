@@ -546,17 +546,9 @@ impl Checker {
                 .request
                 .as_ref()
                 .and_then(|b| b.expr.as_ref())
-                .and_then(|e| {
-                    if let Some((l, _)) = &e.brackets {
-                        self.error(
-                            file,
-                            l.span.start..e.value.span.end,
-                            "a request body must be a struct type, not a slice",
-                        );
-                        return None;
-                    }
-                    self.body_type(file, e)
-                });
+                // `([]T)` is a JSON array body; goctl's analyzer refuses it ("request body
+                // must be struct"), rzero binds it, so rzctl accepts it.
+                .and_then(|e| self.body_type(file, e));
             let response = route
                 .response
                 .as_ref()

@@ -134,7 +134,12 @@ fn run(api_path: &Path, dir: &Path, default_name: &str, target: &Target, hello: 
         hello,
     };
     let outputs = match service::plan(&spec, &options, &templates, dir) {
-        Ok(outputs) => outputs,
+        Ok(plan) => {
+            if !plan.warnings.is_empty() {
+                eprintln!("{}", plan.warnings);
+            }
+            plan.outputs
+        }
         Err(service::GenError::Spec(diags)) => return report_diags(&diags),
         Err(err) => return fail(&err.to_string()),
     };

@@ -3,7 +3,7 @@
 
 use super::GenOptions;
 use super::names::{group_modules, package as package_name, pascal, shouty, snake};
-use super::types::{StructCtx, TypeMapper, type_name};
+use super::types::{StructCtx, TypeMapper, builtin_type, type_name};
 use crate::api::model::{ApiSpec, GoType};
 use crate::diag::{Diagnostics, Origin};
 use serde::Serialize;
@@ -166,10 +166,15 @@ impl ServiceCtx {
 
     /// The context of `spec`, or every reason it cannot be generated, each pointing into
     /// the .api source.
-    pub(super) fn build(spec: &ApiSpec, options: &GenOptions) -> Result<Self, Diagnostics> {
+    /// Warnings (options that have no effect) come with the context.
+    pub(super) fn build(
+        spec: &ApiSpec,
+        options: &GenOptions,
+    ) -> Result<(Self, Diagnostics), Diagnostics> {
         let mut mapper = TypeMapper::new(spec);
         mapper.map_all();
         let mut errors = std::mem::take(&mut mapper.errors);
+        let mut warnings = Diagnostics::new();
         let package = package_name(&options.package);
         let mut groups = Vec::new();
         let mut jwt_configs = BTreeSet::new();
@@ -195,9 +200,19 @@ impl ServiceCtx {
                 group_middlewares.push(ty);
             }
             if server.signature {
-                errors.push(server.origin("signature").error(
-                    "`signature: true` is not supported by rzero yet; remove it or verify signatures in a middleware",
-                ));
+                // go-zero's content security (an `X-Content-Security` header naming an RSA
+                // key, a signature over the request, encrypted bodies) has no counterpart in
+                // rzero yet; generating the routes is still useful, but say what is missing.
+                warnings.push(
+                    server
+                        .origin("signature")
+                        .error(
+                            "`signature: true` is not enforced: rzero does not verify go-zero's signed requests \
+                             (`X-Content-Security`), so these routes accept unsigned ones",
+                        )
+                        .with_note("verify signatures in a middleware of the group until rzero does")
+                        .warning(),
+                );
             }
             if server.sse {
                 errors.push(
@@ -279,7 +294,7 @@ impl ServiceCtx {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Self {
+        let ctx = Self {
             uses_fields: mapper.structs.iter().any(|s| !s.bind.is_empty()),
             uses_jwt: groups.iter().any(|g| g.jwt.is_some()),
             uses_timeout: groups.iter().any(|g| g.timeout_ms.is_some()),
@@ -297,19 +312,33 @@ impl ServiceCtx {
             middlewares: middlewares.into_values().collect(),
             logic_tree: ModuleTree::build("src/logic", &handler_paths, &[]),
             handler_tree: ModuleTree::build("src/handler", &handler_paths, &["routes"]),
-        })
+        };
+        Ok((ctx, warnings))
     }
 }
 
-/// The Rust type of a request or response: a named type, or a list of one.
+/// The Rust type of a request or response: a declared type, a builtin, `any`, or a list of
+/// one of those (a JSON array body).
 fn body_type(ty: &GoType, origin: &Origin, errors: &mut Diagnostics) -> String {
     match ty {
         GoType::Named { name } => format!("crate::types::{}", type_name(name)),
+        GoType::Builtin { name } => match builtin_type(*name) {
+            Some(rust) => rust.to_owned(),
+            None => {
+                errors.push(origin.error(format!(
+                    "`{}` has no JSON form; use float64 or string",
+                    name.as_str()
+                )));
+                "()".to_owned()
+            }
+        },
+        GoType::Any => "serde_json::Value".to_owned(),
+        // A pointer only means "by reference" in Go; the body is still required.
         GoType::Pointer { elem } => body_type(elem, origin, errors),
         GoType::Slice { elem } => format!("Vec<{}>", body_type(elem, origin, errors)),
         other => {
             errors.push(origin.error(format!(
-                "a request or response must be a declared type or a slice of one, found `{}`",
+                "a request or response must be a declared type, a builtin or a list of one, found `{}`",
                 other.to_go()
             )));
             "()".to_owned()

@@ -51,14 +51,23 @@ pub enum GenError {
 /// Folders whose `.rs` files should all belong to a route; the rest are reported.
 pub const WATCHED: &[&str] = &["src/logic", "src/handler"];
 
+/// What one run would write, and what in the .api it could not honour.
+#[derive(Debug)]
+pub struct Plan {
+    /// Every file, formatted, in a stable order.
+    pub outputs: Vec<Output>,
+    /// Options that have no effect in the generated service, each pointing at the option.
+    pub warnings: Diagnostics,
+}
+
 /// Everything `api gen` writes for `spec` into `root`, formatted, in a stable order.
 pub fn plan(
     spec: &ApiSpec,
     options: &GenOptions,
     templates: &Templates,
     root: &Path,
-) -> Result<Vec<Output>, GenError> {
-    let ctx = ServiceCtx::build(spec, options).map_err(GenError::Spec)?;
+) -> Result<Plan, GenError> {
+    let (ctx, warnings) = ServiceCtx::build(spec, options).map_err(GenError::Spec)?;
     let mut outputs = Vec::new();
     let mut add = |path: PathBuf,
                    kind: FileKind,
@@ -150,7 +159,7 @@ pub fn plan(
         }
     }
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(outputs)
+    Ok(Plan { outputs, warnings })
 }
 
 /// Renders the .api file of `rzctl api new NAME`.

@@ -428,7 +428,8 @@ fn collect_refs(fields: &[Field]) -> BTreeSet<String> {
     out
 }
 
-fn builtin_type(b: Builtin) -> Option<&'static str> {
+/// The Rust type of a Go builtin; `None` for the complex types, which JSON cannot carry.
+pub(crate) fn builtin_type(b: Builtin) -> Option<&'static str> {
     Some(match b {
         Builtin::Bool => "bool",
         Builtin::Int | Builtin::Int64 => "i64",
