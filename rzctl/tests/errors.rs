@@ -327,6 +327,29 @@ fn service_blocks_must_share_one_name() {
 }
 
 #[test]
+fn service_names_compare_as_written_like_goctl() {
+    // goctl 1.10's analyzer refuses `user` beside `user-api` ("multiple service names
+    // defined"); its `-api` trimming check compares a name with itself and never fires.
+    let src =
+        "service user {\n\t@handler x\n\tget /x\n}\nservice user-api {\n\t@handler y\n\tget /y\n}";
+    assert_errors(
+        src,
+        &["5:9: all service blocks must have one name: expected `user`, found `user-api`"],
+    );
+    let diags = common::load(src).unwrap_err();
+    let notes = &diags.iter().next().unwrap().notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("a `-api` suffix makes another name")),
+        "{notes:?}"
+    );
+    // Blocks without routes take no part, as in goctl.
+    let spec = common::spec("service other {}\nservice s-api {\n\t@handler y\n\tget /y\n}");
+    assert_eq!(spec.service.name, "s-api");
+}
+
+#[test]
 fn duplicate_handler_in_one_group() {
     assert_errors(
         "service s {\n\t@handler x\n\tget /x\n\t@handler x\n\tget /y\n}",

@@ -459,37 +459,56 @@ impl Checker {
 
     fn lower_services(&mut self, files: &[ParsedFile]) -> Service {
         let mut name: Option<(String, Site)> = None;
+        let mut fallback: Option<String> = None;
         let mut groups = Vec::new();
         let mut handlers: HashMap<String, Site> = HashMap::new();
         let mut routes: HashMap<String, Site> = HashMap::new();
         for f in files {
             for stmt in &f.ast.stmts {
                 let Stmt::Service(s) = stmt else { continue };
-                match &name {
-                    None => {
-                        name = Some((
-                            s.name.text.clone(),
-                            Site {
-                                file: Arc::clone(&f.source),
-                                span: s.name.span.clone(),
-                            },
-                        ))
+                // goctl takes the name from the blocks that have routes and compares only
+                // those, as written: an empty block may name anything, and `user` and
+                // `user-api` are two names (its `-api` trimming check compares a name with
+                // itself and never fires).
+                if s.items.is_empty() {
+                    fallback.get_or_insert_with(|| s.name.text.clone());
+                } else {
+                    match &name {
+                        None => {
+                            name = Some((
+                                s.name.text.clone(),
+                                Site {
+                                    file: Arc::clone(&f.source),
+                                    span: s.name.span.clone(),
+                                },
+                            ))
+                        }
+                        Some((first, site)) if *first != s.name.text => {
+                            let message = format!(
+                                "all service blocks must have one name: expected `{first}`, found `{}`",
+                                s.name.text
+                            );
+                            let site = site.clone();
+                            self.duplicate(&f.source, s.name.span.clone(), message, &site);
+                            if first.trim_end_matches("-api")
+                                == s.name.text.trim_end_matches("-api")
+                            {
+                                if let Some(d) = self.diags.0.last_mut() {
+                                    d.notes.push(
+                                        "goctl compares service names as written, so a `-api` suffix makes another name"
+                                            .to_owned(),
+                                    );
+                                }
+                            }
+                        }
+                        Some(_) => {}
                     }
-                    Some((first, site)) if *first != s.name.text => {
-                        let message = format!(
-                            "all service blocks must have one name: expected `{first}`, found `{}`",
-                            s.name.text
-                        );
-                        let site = site.clone();
-                        self.duplicate(&f.source, s.name.span.clone(), message, &site);
-                    }
-                    Some(_) => {}
                 }
                 groups.push(self.lower_group(&f.source, s, &mut handlers, &mut routes));
             }
         }
         Service {
-            name: name.map(|(n, _)| n).unwrap_or_default(),
+            name: name.map(|(n, _)| n).or(fallback).unwrap_or_default(),
             groups,
         }
     }
