@@ -188,8 +188,124 @@ fn lists_builtins_and_signature_generate_with_a_warning() {
         plan.warnings
     );
     let (_, line, column) = warnings[0].position().unwrap();
-    assert_eq!((line, column), (72, 2));
+    assert_eq!((line, column), (74, 2));
     assert!(plan.warnings.to_string().starts_with("warning: "));
+}
+
+#[test]
+fn jwt_transition_wires_the_previous_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let outputs = generate(&data("tricky.api"), "tricky", dir.path());
+    let file = |path: &str| {
+        outputs
+            .iter()
+            .find(|o| o.path == Path::new(path))
+            .map(|o| o.content.clone())
+            .unwrap_or_else(|| panic!("no {path}"))
+    };
+    let routes = file("src/handler/routes.rs");
+    assert!(
+        routes.contains(
+            ".jwt(JwtAuth::new(\n                &svc.config.admin_auth.access_secret,\n                Some(&svc.config.admin_auth_prev.prev_secret),\n            )?)"
+        ),
+        "{routes}"
+    );
+    // The group without a transition keeps its own block's previous secret.
+    assert!(
+        routes.contains(".jwt(JwtAuth::from_conf(&svc.config.admin_auth)?)"),
+        "{routes}"
+    );
+    let config = file("src/config.rs");
+    assert!(
+        config.contains("pub admin_auth_prev: JwtTransition,"),
+        "{config}"
+    );
+    assert!(
+        config.contains("pub struct JwtTransition {\n    pub prev_secret: String,\n}"),
+        "{config}"
+    );
+    let etc = file("etc/tricky.yaml");
+    assert!(
+        etc.contains("admin_auth_prev:\n")
+            && etc.contains("prev_secret: ${TRICKY_ADMIN_AUTH_PREV_PREV_SECRET:-}"),
+        "{etc}"
+    );
+}
+
+#[test]
+fn jwt_transition_without_jwt_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = dir.path().join("t.api");
+    std::fs::write(
+        &api,
+        "@server (\n\tjwtTransition: Old\n)\nservice t {\n\t@handler a\n\tget /a\n}\n",
+    )
+    .unwrap();
+    let spec = api::load(&api).unwrap();
+    let plan = plan(
+        &spec,
+        &options("t"),
+        &Templates::load(None).unwrap(),
+        dir.path(),
+    )
+    .unwrap();
+    let warning = plan.warnings.iter().next().expect("a warning");
+    assert!(
+        warning
+            .message
+            .contains("`jwtTransition` has no effect without `jwt`")
+    );
+    assert_eq!(warning.position().map(|p| (p.1, p.2)), Some((2, 2)));
+    let routes = plan
+        .outputs
+        .iter()
+        .find(|o| o.path == Path::new("src/handler/routes.rs"))
+        .unwrap();
+    assert!(!routes.content.contains("jwt"), "{}", routes.content);
+}
+
+#[test]
+fn one_config_field_cannot_be_two_blocks() {
+    let errors = plan_errors(
+        "@server (\n\tjwt: Auth\n\tjwtTransition: Auth\n)\nservice t {\n\t@handler a\n\tget /a\n}\n",
+    );
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0]
+            .0
+            .contains("cannot hold both a `jwt` and a `jwtTransition` block")
+    );
+    assert_eq!((errors[0].1, errors[0].2), (3, 2));
+}
+
+#[test]
+fn templates_see_the_group_name_transition_and_unknown_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join("api")).unwrap();
+    // A house template that prints what a group carries, as a Rust comment.
+    std::fs::write(
+        home.join("api/routes.rs.tera"),
+        "{% for group in groups %}// group={{ group.name | default(value=\"-\") }} transition={{ group.jwt_transition | default(value=\"-\") }}{% for kv in group.other %} {{ kv.key }}={{ kv.value }}{% endfor %}\n{% endfor %}pub fn register() {}\n",
+    )
+    .unwrap();
+    let spec = api::load(data("tricky.api")).unwrap();
+    let plan = plan(
+        &spec,
+        &options("tricky"),
+        &Templates::load(Some(&home)).unwrap(),
+        dir.path(),
+    )
+    .unwrap();
+    let routes = plan
+        .outputs
+        .iter()
+        .find(|o| o.path == Path::new("src/handler/routes.rs"))
+        .unwrap();
+    assert_eq!(
+        routes.content,
+        "// group=- transition=-\n// group=admin/user transition=-\n// group=batch transition=admin_auth_prev owner=ops\npub fn register() {}\n"
+    );
 }
 
 const V1: &str = r#"syntax = "v1"

@@ -4,7 +4,7 @@
 use super::GenOptions;
 use super::names::{group_modules, package as package_name, pascal, shouty, snake};
 use super::types::{StructCtx, TypeMapper, builtin_type, type_name};
-use crate::api::model::{ApiSpec, GoType};
+use crate::api::model::{ApiSpec, GoType, KeyValue};
 use crate::diag::{Diagnostics, Origin};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,9 +59,16 @@ pub(super) struct RouteCtx {
 
 #[derive(Debug, Clone, Serialize)]
 pub(super) struct GroupCtx {
+    /// The `group:` value as written, e.g. `admin/user`.
+    pub(super) name: Option<String>,
     pub(super) prefix: Option<String>,
     /// The config field of the group's JWT settings.
     pub(super) jwt: Option<String>,
+    /// The config field holding the secret being rotated out (`jwtTransition`), accepted
+    /// beside the current one.
+    pub(super) jwt_transition: Option<String>,
+    /// `@server` keys rzctl gives no meaning to, as written, for templates of one's own.
+    pub(super) other: Vec<KeyValue>,
     pub(super) timeout_ms: Option<u64>,
     pub(super) max_bytes: Option<u64>,
     pub(super) middlewares: Vec<String>,
@@ -113,6 +120,8 @@ pub(super) struct ServiceCtx {
     pub(super) groups: Vec<GroupCtx>,
     /// Config fields holding JWT settings.
     pub(super) jwt_configs: Vec<String>,
+    /// Config fields holding a previous JWT secret (`jwtTransition`).
+    pub(super) jwt_transitions: Vec<String>,
     pub(super) middlewares: Vec<MiddlewareCtx>,
     #[serde(skip)]
     pub(super) handler_tree: ModuleTree,
@@ -178,6 +187,9 @@ impl ServiceCtx {
         let package = package_name(&options.package);
         let mut groups = Vec::new();
         let mut jwt_configs = BTreeSet::new();
+        let mut jwt_transitions = BTreeSet::new();
+        // Config field -> (what it holds, where it was named): one field cannot be two blocks.
+        let mut config_fields: BTreeMap<String, (&str, Origin)> = BTreeMap::new();
         let mut middlewares: BTreeMap<String, MiddlewareCtx> = BTreeMap::new();
         let mut handler_paths = Vec::new();
         let mut seen_modules: BTreeMap<Vec<String>, (String, Origin)> = BTreeMap::new();
@@ -187,7 +199,41 @@ impl ServiceCtx {
             let jwt = server.jwt.as_deref().map(snake);
             if let Some(jwt) = &jwt {
                 jwt_configs.insert(jwt.clone());
+                claim_config(
+                    &mut config_fields,
+                    jwt,
+                    "jwt",
+                    server.origin("jwt"),
+                    &mut errors,
+                );
             }
+            // goctl's routes pass the named block's `PrevSecret` as the previous secret of the
+            // group's JWT check; without `jwt` there is no check to rotate.
+            let jwt_transition = match (&jwt, server.jwt_transition.as_deref()) {
+                (Some(_), Some(name)) => {
+                    let field = snake(name);
+                    claim_config(
+                        &mut config_fields,
+                        &field,
+                        "jwtTransition",
+                        server.origin("jwtTransition"),
+                        &mut errors,
+                    );
+                    jwt_transitions.insert(field.clone());
+                    Some(field)
+                }
+                (None, Some(_)) => {
+                    warnings.push(
+                        server
+                            .origin("jwtTransition")
+                            .error("`jwtTransition` has no effect without `jwt`: these routes check no token")
+                            .with_note("add `jwt: Auth` to the same @server block to check tokens")
+                            .warning(),
+                    );
+                    None
+                }
+                (_, None) => None,
+            };
             let mut group_middlewares = Vec::new();
             for name in &server.middleware {
                 let ty = pascal(name);
@@ -283,8 +329,11 @@ impl ServiceCtx {
                 });
             }
             groups.push(GroupCtx {
+                name: server.group.clone(),
                 prefix,
                 jwt,
+                jwt_transition,
+                other: server.other.clone(),
                 timeout_ms: server.timeout_ms,
                 max_bytes: server.max_bytes,
                 middlewares: group_middlewares,
@@ -309,11 +358,44 @@ impl ServiceCtx {
             uses_range: mapper.uses_range,
             groups,
             jwt_configs: jwt_configs.into_iter().collect(),
+            jwt_transitions: jwt_transitions.into_iter().collect(),
             middlewares: middlewares.into_values().collect(),
             logic_tree: ModuleTree::build("src/logic", &handler_paths, &[]),
             handler_tree: ModuleTree::build("src/handler", &handler_paths, &["routes"]),
         };
         Ok((ctx, warnings))
+    }
+}
+
+/// Records that config field `field` holds a `kind` block (`jwt` or `jwtTransition`); a field
+/// that is already another kind of block, or the server's own `rest`, is an error.
+fn claim_config<'a>(
+    fields: &mut BTreeMap<String, (&'a str, Origin)>,
+    field: &str,
+    kind: &'a str,
+    origin: Origin,
+    errors: &mut Diagnostics,
+) {
+    if field == "rest" {
+        errors.push(origin.error(format!(
+            "`{kind}` cannot name `rest`: the config field `rest` holds the server's settings"
+        )));
+        return;
+    }
+    match fields.get(field) {
+        Some((first, _)) if *first == kind => {}
+        Some((first, at)) => {
+            let mut d = origin.error(format!(
+                "the config field `{field}` cannot hold both a `{first}` and a `{kind}` block; name another one"
+            ));
+            if let Some(at) = at.describe() {
+                d = d.with_note(format!("`{first}` names it at {at}"));
+            }
+            errors.push(d);
+        }
+        None => {
+            fields.insert(field.to_owned(), (kind, origin));
+        }
     }
 }
 
