@@ -483,3 +483,18 @@ fn types_from_imports_are_visible_and_duplicates_across_files_are_errors() {
     ]);
     assert_eq!(errors_of(dup), vec!["1:6: duplicate type `T`"]);
 }
+
+#[test]
+fn tag_values_must_fit_the_field_type() {
+    assert_errors(
+        "type A {\n\tP int `form:\"p,default=x\"`\n\tO int `form:\"o,options=1|a\"`\n\tS string `json:\"s,range=[1:5]\"`\n\tD string `form:\"d,default=c,options=a|b\"`\n\tR int `form:\"r,default=0,range=[1:10]\"`\n\tB uint8 `json:\"b,optional\" form:\"b,default=256\"`\n}",
+        &[
+            "2:17: default `x` is not an integer, as `int` needs",
+            "3:17: option `a` is not an integer, as `int` needs",
+            "4:20: `range` applies to numbers, but the field is `string`",
+            "5:20: default `c` is not one of the options a|b",
+            "6:17: default `0` is outside the range [1:10]",
+            "7:37: default `256` does not fit `uint8` (0 to 255)",
+        ],
+    );
+}

@@ -15,7 +15,7 @@ use super::imports::ParsedFile;
 use super::model::{
     ApiSpec, Builtin, Field, GoType, Group, KeyValue, Route, ServerOptions, Service, TypeDef,
 };
-use super::tag::parse_tag;
+use super::tag::{check_values, parse_tag};
 use crate::diag::{Diagnostic, Diagnostics, Origin, SourceFile};
 
 /// Where something was declared, for "first declared here" notes.
@@ -78,6 +78,33 @@ fn key_values(values: &[KvExpr]) -> Vec<KeyValue> {
             value: unquote(&kv.value),
         })
         .collect()
+}
+
+/// The span of `option=...` (`default`, `options`, `range`) in the `key:"..."` entry of a tag
+/// token, or the whole tag when it cannot be found.
+fn option_span(tag: &Tok, key: &str, option: &str) -> Range<usize> {
+    let text = tag.text.as_str();
+    let entry = text
+        .find(&format!("{key}:\""))
+        .map_or(0, |i| i + key.len() + 2);
+    let Some(found) = text[entry..].find(&format!("{option}=")) else {
+        return tag.span.clone();
+    };
+    let start = entry + found;
+    let mut depth = 0i32;
+    let mut end = text.len();
+    for (i, c) in text[start..].char_indices() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth -= 1,
+            ',' | '"' if depth <= 0 => {
+                end = start + i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    tag.span.start + start..tag.span.start + end
 }
 
 /// Parses a Go duration (`1h30m`, `500ms`) into nanoseconds.
@@ -340,6 +367,14 @@ impl Checker {
             };
             let comment = (!trailing.is_empty()).then(|| docs(trailing).join(" "));
             let Some(ty) = ty else { continue };
+            if let (Some(tag), Some(tok)) = (&tag, &f.tag) {
+                for entry in &tag.entries {
+                    for problem in check_values(entry, &ty) {
+                        let span = option_span(tok, &entry.key, problem.option);
+                        self.error(file, span, problem.message);
+                    }
+                }
+            }
             let type_origin = Origin::new(file, f.data_type.span());
             if f.names.is_empty() {
                 if !matches!(&ty, GoType::Named { .. })
