@@ -498,3 +498,31 @@ fn tag_values_must_fit_the_field_type() {
         ],
     );
 }
+
+#[test]
+fn recovers_inside_a_service_block_at_the_next_route() {
+    let src = "service s {\n\t@handler\n\tget /a\n\n\t@handler b\n\tget /b (\n\n\t@handler c\n\tgett /c\n\n\t@doc \"d\"\n\tget /d\n\n\t@handler e\n\tget /e (E\n}\ntype X {\n\tA [x]int\n}";
+    assert_errors(
+        src,
+        &[
+            "2:2: `@handler` needs a name: write `@handler Name` above the route",
+            "8:2: expected a type name, found `@handler`",
+            "9:2: expected an HTTP method (get, head, post, put, patch, delete, connect, options or trace), found `gett`",
+            "12:2: expected `@handler`, found `get`",
+            "16:1: expected `)`, found `}`",
+            "18:5: expected `]` or an array length, found `x`",
+        ],
+    );
+}
+
+#[test]
+fn a_service_without_its_closing_brace_gives_way_to_the_next_statement() {
+    let src = "service s {\n\t@handler a\n\tget /a (\ntype X {\n\tA [x]int\n}";
+    assert_errors(
+        src,
+        &[
+            "4:1: expected a type name, found `type`",
+            "5:5: expected `]` or an array length, found `x`",
+        ],
+    );
+}
