@@ -366,6 +366,16 @@ fn same_handler_in_different_groups_is_fine() {
 }
 
 #[test]
+fn prefixes_are_cleaned_so_that_spellings_of_one_prefix_collide() {
+    let spec = common::spec("@server (\n\tprefix: v1\n)\nservice s {\n\t@handler a\n\tget /x\n}");
+    assert_eq!(spec.service.groups[0].server.prefix.as_deref(), Some("/v1"));
+    assert_errors(
+        "@server (\n\tprefix: v1\n)\nservice s {\n\t@handler a\n\tget /x\n}\n@server (\n\tprefix: /v1\n)\nservice s {\n\t@handler b\n\tget /x\n}",
+        &["13:2: duplicate route `get /v1/x`"],
+    );
+}
+
+#[test]
 fn duplicate_route_includes_the_prefix() {
     assert_errors(
         "@server (\n\tprefix: /v1\n)\nservice s {\n\t@handler a\n\tget /x\n}\n@server (\n\tprefix: /v1\n)\nservice s {\n\t@handler b\n\tget /x\n}",

@@ -80,6 +80,23 @@ fn key_values(values: &[KvExpr]) -> Vec<KeyValue> {
         .collect()
 }
 
+/// A route prefix as goctl cleans it (`path.Join("/", prefix)`): a leading `/`, no empty,
+/// `.` or trailing segments, `..` resolved; `v1` and `/v1/` both become `/v1`, which axum
+/// accepts where `v1/x` is refused.
+pub fn clean_prefix(prefix: &str) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in prefix.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    format!("/{}", segments.join("/"))
+}
+
 /// The span of `option=...` (`default`, `options`, `range`) in the `key:"..."` entry of a tag
 /// token, or the whole tag when it cannot be found.
 fn option_span(tag: &Tok, key: &str, option: &str) -> Range<usize> {
@@ -721,7 +738,7 @@ impl Checker {
                 "jwt" => o.jwt = Some(value),
                 "jwtTransition" => o.jwt_transition = Some(value),
                 "group" => o.group = Some(value),
-                "prefix" => o.prefix = Some(value),
+                "prefix" => o.prefix = Some(clean_prefix(&value)),
                 "middleware" => {
                     o.middleware = value
                         .split(',')
@@ -782,7 +799,16 @@ impl Checker {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration_nanos;
+    use super::{clean_prefix, parse_duration_nanos};
+
+    #[test]
+    fn prefixes_are_cleaned_like_goctl() {
+        assert_eq!(clean_prefix("v1"), "/v1");
+        assert_eq!(clean_prefix("/v1/"), "/v1");
+        assert_eq!(clean_prefix("//a/./b/../c"), "/a/c");
+        assert_eq!(clean_prefix("/"), "/");
+        assert_eq!(clean_prefix("/api/v1-beta"), "/api/v1-beta");
+    }
 
     #[test]
     fn parses_go_durations() {
