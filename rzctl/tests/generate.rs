@@ -401,12 +401,28 @@ fn regeneration_keeps_the_users_code() {
     assert!(!gen_into(root, V2, Mode::Check).is_stale());
 }
 
-fn rzctl(args: &[&str], home: Option<&Path>) -> (i32, String, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rzctl"));
+/// Runs rzctl with `user_home` as `$HOME`, so that a template home of the machine's user
+/// (`~/.rzctl/<version>`, read by default) cannot change what the tests see. rustup's
+/// proxies find their toolchains from `$HOME` too, so their own homes are kept.
+fn isolated(command: &mut Command, user_home: &Path) {
+    let real = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let keep =
+        |var: &str, default: PathBuf| std::env::var_os(var).map(PathBuf::from).unwrap_or(default);
     command
-        .args(args)
+        .env("RUSTUP_HOME", keep("RUSTUP_HOME", real.join(".rustup")))
+        .env("CARGO_HOME", keep("CARGO_HOME", real.join(".cargo")))
+        .env("HOME", user_home)
         .env_remove("RZCTL_HOME")
         .env_remove("RZERO_PATH");
+}
+
+fn rzctl(args: &[&str], home: Option<&Path>) -> (i32, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rzctl"));
+    let user_home = tempfile::tempdir().unwrap();
+    command.args(args);
+    isolated(&mut command, user_home.path());
     if let Some(home) = home {
         command.env("RZCTL_HOME", home);
     }
@@ -567,5 +583,62 @@ fn a_template_home_overrides_and_diffs() {
         std::fs::read_to_string(&handler)
             .unwrap()
             .contains("Our house style")
+    );
+}
+
+#[test]
+fn the_default_template_home_is_read_without_home() {
+    let dir = tempfile::tempdir().unwrap();
+    let user_home = dir.path().join("user");
+    std::fs::create_dir_all(&user_home).unwrap();
+    let run = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rzctl"));
+        command.args(args);
+        isolated(&mut command, &user_home);
+        let out = command.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = run(&["template", "init"]);
+    assert_eq!(code, 0, "{stderr}");
+    let home = user_home.join(".rzctl").join(env!("CARGO_PKG_VERSION"));
+    assert!(
+        stdout.contains("`rzctl api gen` and `api new` read them from there"),
+        "{stdout}"
+    );
+    let handler = home.join("api/handler.rs.tera");
+    let text = std::fs::read_to_string(&handler).unwrap();
+    std::fs::write(
+        &handler,
+        text.replace(
+            "/// Binds the request",
+            "/// From the default home.\n/// Binds the request",
+        ),
+    )
+    .unwrap();
+
+    let api = dir.path().join("greet.api");
+    std::fs::write(&api, V1).unwrap();
+    let out = dir.path().join("svc");
+    let (code, stdout, stderr) = run(&[
+        "api",
+        "gen",
+        "--api",
+        api.to_str().unwrap(),
+        "--dir",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("template api/handler.rs.tera from the template home"),
+        "{stdout}"
+    );
+    let generated = std::fs::read_to_string(out.join("src/handler/hello.rs")).unwrap();
+    assert!(
+        generated.contains("/// From the default home."),
+        "{generated}"
     );
 }
