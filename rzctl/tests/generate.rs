@@ -176,6 +176,15 @@ fn lists_builtins_and_signature_generate_with_a_warning() {
         "{echo}"
     );
     assert!(file("src/logic/batch/count.rs").contains("Result<i64, Error>"));
+    // `[4]uint8` is a Vec whose binding checks the length.
+    let types = file("src/types.rs");
+    assert!(
+        types.contains("pub codes: Vec<u8>,")
+            && types.contains(
+                r#"Field::new("codes", Source::Json, Kind::List(&Kind::Uint)).length(4)"#
+            ),
+        "{types}"
+    );
     // `signature: true` is generated without the check, and says so where it is written.
     let warnings: Vec<_> = plan.warnings.iter().collect();
     assert_eq!(warnings.len(), 1, "{}", plan.warnings);

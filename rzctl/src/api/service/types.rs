@@ -299,6 +299,10 @@ impl<'a> TypeMapper<'a> {
                 ));
             }
         }
+        // `[N]T` is a `Vec<T>` in Rust; the binding checks the length instead of the type.
+        if let GoType::Array { len, .. } = strip_pointer(&field.ty) {
+            expr.push_str(&format!(".length({len})"));
+        }
         if let Some(nested) = nested
             && !self.reaches(&nested, owner)
         {

@@ -165,6 +165,8 @@ pub struct Field {
     /// When not empty, the value (each element, for lists) must be one of these.
     pub options: &'static [&'static str],
     pub range: Option<Range>,
+    /// For lists: exactly this many elements (a fixed-size `[N]T` in the `.api`).
+    pub length: Option<usize>,
     /// For JSON objects (or lists of them): the fields of the nested struct.
     pub fields: &'static [Field],
 }
@@ -179,6 +181,7 @@ impl Field {
             default: None,
             options: &[],
             range: None,
+            length: None,
             fields: &[],
         }
     }
@@ -200,6 +203,11 @@ impl Field {
 
     pub const fn range(mut self, range: Range) -> Self {
         self.range = Some(range);
+        self
+    }
+
+    pub const fn length(mut self, length: usize) -> Self {
+        self.length = Some(length);
         self
     }
 
