@@ -324,6 +324,9 @@ type Req {
 type Resp {
 	Greeting string `json:"greeting"`
 }
+@server (
+	middleware: Audit
+)
 service greet-api {
 	@handler hello
 	post /hello (Req) returns (Resp)
@@ -385,7 +388,19 @@ fn regeneration_keeps_the_users_code() {
     assert_eq!(action("src/logic/hello.rs"), Some(Action::Kept));
     assert_eq!(action("src/config.rs"), Some(Action::Kept));
     assert_eq!(action("src/handler/bye.rs"), Some(Action::Remove));
-    assert_eq!(second.orphans, vec![PathBuf::from("src/logic/bye.rs")]);
+    // The logic of the removed route and the middleware no group names any more stay, reported.
+    assert_eq!(
+        second.orphans,
+        vec![
+            PathBuf::from("src/logic/bye.rs"),
+            PathBuf::from("src/middleware/audit.rs")
+        ]
+    );
+    assert!(
+        second
+            .to_string()
+            .contains("orphan src/middleware/audit.rs")
+    );
     assert!(second.to_string().contains("orphan src/logic/bye.rs"));
 
     assert_eq!(std::fs::read_to_string(&hello).unwrap(), mine);

@@ -48,8 +48,9 @@ pub enum GenError {
     Format(#[from] format::FormatError),
 }
 
-/// Folders whose `.rs` files should all belong to a route; the rest are reported.
-pub const WATCHED: &[&str] = &["src/logic", "src/handler"];
+/// Folders whose `.rs` files should all belong to a route or a middleware the .api names; the
+/// rest are reported (a user's file as an orphan, a generated one removed).
+pub const WATCHED: &[&str] = &["src/logic", "src/handler", "src/middleware"];
 
 /// What one run would write, and what in the .api it could not honour.
 #[derive(Debug)]
