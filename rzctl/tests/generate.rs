@@ -666,3 +666,108 @@ fn the_default_template_home_is_read_without_home() {
         "{generated}"
     );
 }
+
+#[test]
+fn rzero_path_and_its_variable_make_a_relative_path_dependency() {
+    let dir = tempfile::tempdir().unwrap();
+    let user_home = dir.path().join("user");
+    std::fs::create_dir_all(&user_home).unwrap();
+    // A checkout of rzero (rzctl only looks for its Cargo.toml) beside the service folders.
+    let checkout = dir.path().join("src/rzero");
+    std::fs::create_dir_all(&checkout).unwrap();
+    std::fs::write(checkout.join("Cargo.toml"), "[package]\nname = \"rzero\"\n").unwrap();
+    let api = dir.path().join("greet.api");
+    std::fs::write(&api, V1).unwrap();
+    let run = |out: &str, flag: Option<&Path>, variable: Option<&Path>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rzctl"));
+        command.args(["api", "gen", "--api", api.to_str().unwrap(), "--dir", out]);
+        if let Some(path) = flag {
+            command.arg("--rzero-path").arg(path);
+        }
+        isolated(&mut command, &user_home);
+        if let Some(path) = variable {
+            command.env("RZERO_PATH", path);
+        }
+        let output = command.current_dir(dir.path()).output().unwrap();
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let dependency = |out: &str| {
+        let cargo = std::fs::read_to_string(dir.path().join(out).join("Cargo.toml")).unwrap();
+        cargo
+            .lines()
+            .find(|l| l.starts_with("rzero = "))
+            .unwrap_or_else(|| panic!("no rzero dependency in\n{cargo}"))
+            .to_owned()
+    };
+
+    let (code, stderr) = run("svc/flag", Some(&checkout), None);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        dependency("svc/flag").starts_with(r#"rzero = { path = "../../src/rzero""#),
+        "{}",
+        dependency("svc/flag")
+    );
+    // RZERO_PATH does the same, and a relative value is read from the current folder.
+    let (code, stderr) = run("svc/variable", None, Some(Path::new("src/rzero")));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(dependency("svc/variable").starts_with(r#"rzero = { path = "../../src/rzero""#));
+    // The flag wins over the variable.
+    let elsewhere = dir.path().join("elsewhere");
+    let (code, _) = run("svc/both", Some(&checkout), Some(&elsewhere));
+    assert_eq!(code, 0);
+    assert!(dependency("svc/both").contains("../../src/rzero"));
+    // A folder without a Cargo.toml is refused before anything is written.
+    let (code, stderr) = run("svc/bad", None, Some(&elsewhere));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("is not an rzero checkout (no Cargo.toml)"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("svc/bad").exists());
+}
+
+#[test]
+fn api_gen_prints_generation_errors_and_warnings_with_their_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = dir.path().join("bad.api");
+    std::fs::write(
+        &api,
+        "type Req {\n\tZ complex64 `json:\"z\"`\n}\nservice bad {\n\t@handler a\n\tpost /a (Req)\n}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("svc");
+    let args = [
+        "api",
+        "gen",
+        "--api",
+        api.to_str().unwrap(),
+        "--dir",
+        out.to_str().unwrap(),
+    ];
+    let (code, _, stderr) = rzctl(&args, None);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with("error: type `Req`, field `Z`: `complex64` has no JSON form"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad.api:2:4\n"), "{stderr}");
+    assert!(stderr.contains("  |       ^^^^^^^^^\n"), "{stderr}");
+    assert!(!out.exists(), "nothing is written");
+
+    std::fs::write(
+        &api,
+        "@server (\n\tsignature: true\n)\nservice ok {\n\t@handler a\n\tget /a\n}\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = rzctl(&args, None);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.starts_with("warning: `signature: true` is not enforced"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad.api:2:2"), "{stderr}");
+    assert!(stdout.contains("create src/handler/routes.rs"), "{stdout}");
+}
