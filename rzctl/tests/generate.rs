@@ -771,3 +771,34 @@ fn api_gen_prints_generation_errors_and_warnings_with_their_position() {
     assert!(stderr.contains("bad.api:2:2"), "{stderr}");
     assert!(stdout.contains("create src/handler/routes.rs"), "{stdout}");
 }
+
+#[test]
+fn multi_line_comments_and_docs_stay_doc_comments() {
+    // found by the mutation test: a line break in a @doc value ended the `//!` comment
+    let dir = tempfile::tempdir().unwrap();
+    let api = dir.path().join("m.api");
+    std::fs::write(
+        &api,
+        "/* first\r\nsecond */\ntype A {\n\t/* one\n\t   two */\n\tB int `json:\"b\"`\n}\nservice s {\n\t@doc (\n\t\tsummary: `line one\nline two`\n\t)\n\t@handler h\n\tget /a (A)\n}\n",
+    )
+    .unwrap();
+    let outputs = generate(&api, "m", dir.path());
+    let file = |path: &str| {
+        outputs
+            .iter()
+            .find(|o| o.path == Path::new(path))
+            .map(|o| o.content.clone())
+            .unwrap()
+    };
+    let handler = file("src/handler/h.rs");
+    assert!(
+        handler.starts_with("//! `GET /a`: summary: line one line two\n"),
+        "{handler}"
+    );
+    let types = file("src/types.rs");
+    assert!(types.contains("/// first\n/// second\n"), "{types}");
+    assert!(
+        types.contains("    /// one\n    /// two\n    pub b: i64,"),
+        "{types}"
+    );
+}

@@ -2,7 +2,7 @@
 //! templates stay simple loops over plain data.
 
 use super::GenOptions;
-use super::names::{group_modules, package as package_name, pascal, shouty, snake};
+use super::names::{group_modules, one_line, package as package_name, pascal, shouty, snake};
 use super::types::{StructCtx, TypeMapper, builtin_type, type_name};
 use crate::api::model::{ApiSpec, GoType, KeyValue};
 use crate::diag::{Diagnostics, Origin};
@@ -300,12 +300,13 @@ impl ServiceCtx {
                     .map(|m| m.trim_start_matches("r#"))
                     .collect::<Vec<_>>()
                     .join("/");
-                let mut docs: Vec<String> = route.doc.iter().cloned().collect();
+                // Printed after the route on the file's first `//!` line.
+                let mut docs: Vec<String> = route.doc.iter().map(|d| one_line(d)).collect();
                 docs.extend(
                     route
                         .doc_properties
                         .iter()
-                        .map(|kv| format!("{}: {}", kv.key, kv.value)),
+                        .map(|kv| one_line(&format!("{}: {}", kv.key, kv.value))),
                 );
                 let full_path = format!("{}{}", prefix.clone().unwrap_or_default(), route.path);
                 routes.push(RouteCtx {

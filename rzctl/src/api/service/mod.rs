@@ -68,6 +68,27 @@ pub fn plan(
     templates: &Templates,
     root: &Path,
 ) -> Result<Plan, GenError> {
+    build(spec, options, templates, Some(root))
+}
+
+/// [`plan`] without formatting: the Rust files are checked to be valid Rust but left as the
+/// templates wrote them. For callers that look at many plans (the mutation test, fuzzing),
+/// where a rustfmt process per file would be most of the time.
+pub fn plan_unformatted(
+    spec: &ApiSpec,
+    options: &GenOptions,
+    templates: &Templates,
+) -> Result<Plan, GenError> {
+    build(spec, options, templates, None)
+}
+
+/// Formats the Rust files as the project at `root` would when there is a root.
+fn build(
+    spec: &ApiSpec,
+    options: &GenOptions,
+    templates: &Templates,
+    root: Option<&Path>,
+) -> Result<Plan, GenError> {
     let (ctx, warnings) = ServiceCtx::build(spec, options).map_err(GenError::Spec)?;
     let mut outputs = Vec::new();
     let mut add = |path: PathBuf,
@@ -76,10 +97,14 @@ pub fn plan(
                    value: &dyn erased::Ctx|
      -> Result<(), GenError> {
         let text = templates.render(template, &value.json())?;
-        let content = if path.extension().is_some_and(|e| e == "rs") {
-            format::rust(&text, &path.display().to_string(), root)?
-        } else {
-            text
+        let name = path.display().to_string();
+        let content = match root {
+            _ if path.extension().is_none_or(|e| e != "rs") => text,
+            Some(root) => format::rust(&text, &name, root)?,
+            None => {
+                format::check(&text, &name)?;
+                text
+            }
         };
         outputs.push(Output {
             path,

@@ -1,7 +1,7 @@
 //! .api types to Rust structs: field types, serde attributes, and the binding table
 //! (`rzero::rest::bind::Bindable::FIELDS`) built from the tag options.
 
-use super::names::{pascal, snake};
+use super::names::{doc_lines, pascal, snake};
 use crate::api::model::{ApiSpec, Builtin, Field, GoType, TagEntry};
 use crate::diag::{Diagnostics, Origin};
 use serde::Serialize;
@@ -109,7 +109,7 @@ impl<'a> TypeMapper<'a> {
         let index = self.structs.len();
         self.structs.push(StructCtx {
             name: name.to_owned(),
-            docs: docs.to_vec(),
+            docs: doc_lines(docs),
             fields: Vec::new(),
             bind: Vec::new(),
         });
@@ -159,6 +159,7 @@ impl<'a> TypeMapper<'a> {
             }
             let mut docs = field.docs.clone();
             docs.extend(field.comment.clone());
+            let docs = doc_lines(&docs);
             out.push(FieldCtx {
                 ident,
                 ty,
@@ -212,7 +213,7 @@ impl<'a> TypeMapper<'a> {
                 rust
             },
             serde: "flatten".to_owned(),
-            docs: field.docs.clone(),
+            docs: doc_lines(&field.docs),
         })
     }
 
