@@ -540,18 +540,16 @@ impl Checker {
                                 "all service blocks must have one name: expected `{first}`, found `{}`",
                                 s.name.text
                             );
-                            let site = site.clone();
-                            self.duplicate(&f.source, s.name.span.clone(), message, &site);
+                            let mut d = Diagnostic::error(&f.source, s.name.span.clone(), message)
+                                .with_note(format!("first declared at {}", site.describe()));
                             if first.trim_end_matches("-api")
                                 == s.name.text.trim_end_matches("-api")
                             {
-                                if let Some(d) = self.diags.0.last_mut() {
-                                    d.notes.push(
-                                        "goctl compares service names as written, so a `-api` suffix makes another name"
-                                            .to_owned(),
-                                    );
-                                }
+                                d = d.with_note(
+                                    "goctl compares service names as written, so a `-api` suffix makes another name",
+                                );
                             }
+                            self.diags.push(d);
                         }
                         Some(_) => {}
                     }
