@@ -802,3 +802,39 @@ fn multi_line_comments_and_docs_stay_doc_comments() {
         "{types}"
     );
 }
+
+#[test]
+fn declared_types_never_shadow_what_generated_code_uses() {
+    // `Option`, `Range`, `Field`... are valid .api type names; CI compiles this service too.
+    let dir = tempfile::tempdir().unwrap();
+    let outputs = generate(&data("shadow.api"), "shadow", dir.path());
+    let types = outputs
+        .iter()
+        .find(|o| o.path == Path::new("src/types.rs"))
+        .map(|o| o.content.clone())
+        .unwrap();
+    for expected in [
+        "use rzero::rest::bind;\n",
+        "pub struct Option {\n    pub label: ::std::string::String,",
+        "#[serde(default, skip_serializing_if = \"::std::option::Option::is_none\")]\n    pub span: ::std::option::Option<Range>,",
+        "pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,",
+        "pub items: ::std::vec::Vec<Field>,",
+        "impl bind::Bindable for Field {",
+        "bind::Field::new(\"start\", bind::Source::Json, bind::Kind::Int)",
+        ".range(bind::Range::new(\n            Some(0.0),",
+        "#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]\npub struct Serialize {",
+    ] {
+        assert!(types.contains(expected), "no {expected:?} in\n{types}");
+    }
+    assert!(!types.contains("use serde"), "{types}");
+    let list = outputs
+        .iter()
+        .find(|o| o.path == Path::new("src/handler/list.rs"))
+        .unwrap();
+    assert!(
+        list.content
+            .contains("Result<Reply<Vec<crate::types::String>>, Error>"),
+        "{}",
+        list.content
+    );
+}

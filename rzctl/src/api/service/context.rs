@@ -115,6 +115,11 @@ pub(super) struct ServiceCtx {
     pub(super) uses_range: bool,
     /// Whether any type has a bound field (else the binding imports would go unused).
     pub(super) uses_fields: bool,
+    /// `"bind::"` when a declared type takes the name of one of rzero's binding items, which
+    /// `types.rs` then reaches through the module instead of importing them.
+    pub(super) bind_path: &'static str,
+    /// `"serde::"` when a declared type is named `Serialize` or `Deserialize`.
+    pub(super) serde_path: &'static str,
     pub(super) uses_jwt: bool,
     pub(super) uses_timeout: bool,
     pub(super) groups: Vec<GroupCtx>,
@@ -346,6 +351,8 @@ impl ServiceCtx {
         }
         let ctx = Self {
             uses_fields: mapper.structs.iter().any(|s| !s.bind.is_empty()),
+            bind_path: mapper.paths.bind,
+            serde_path: mapper.paths.serde,
             uses_jwt: groups.iter().any(|g| g.jwt.is_some()),
             uses_timeout: groups.iter().any(|g| g.timeout_ms.is_some()),
             lib: package.replace('-', "_"),

@@ -1,5 +1,11 @@
 //! .api types to Rust structs: field types, serde attributes, and the binding table
 //! (`rzero::rest::bind::Bindable::FIELDS`) built from the tag options.
+//!
+//! `types.rs` holds the user's type names beside what it imports, and `type Range {...}` or
+//! `type Option {...}` are valid .api: when a declared type takes the name of an import,
+//! rzero's binding items go through the `bind` module (`bind::Field`, `bind::Kind::Int`) or
+//! serde's derives are written as paths, and `Option`, `Vec` and `String` become full paths
+//! when a declared type takes theirs. Files without such a type keep the short names.
 
 use super::names::{doc_lines, pascal, snake};
 use crate::api::model::{ApiSpec, Builtin, Field, GoType, TagEntry};
@@ -58,9 +64,51 @@ fn wire<'a>(field: &'a Field, go_name: &str) -> Wire<'a> {
     }
 }
 
+/// How `types.rs` names what it uses but does not declare: short names, or paths where a
+/// declared type takes the name.
+pub(crate) struct Paths {
+    option: &'static str,
+    vec: &'static str,
+    string: &'static str,
+    /// `""` (the items are imported) or `"bind::"` (the module is).
+    pub(crate) bind: &'static str,
+    /// `""` (the derives are imported) or `"serde::"`.
+    pub(crate) serde: &'static str,
+}
+
+impl Paths {
+    fn avoiding(spec: &ApiSpec) -> Self {
+        let declared: BTreeSet<String> = spec.types.iter().map(|t| type_name(&t.name)).collect();
+        let pick = |short: &'static str, full: &'static str| {
+            if declared.contains(short) {
+                full
+            } else {
+                short
+            }
+        };
+        let any = |names: &[&str]| names.iter().any(|n| declared.contains(*n));
+        Self {
+            option: pick("Option", "::std::option::Option"),
+            vec: pick("Vec", "::std::vec::Vec"),
+            string: pick("String", "::std::string::String"),
+            bind: if any(&["Bindable", "Field", "Kind", "Range", "Source"]) {
+                "bind::"
+            } else {
+                ""
+            },
+            serde: if any(&["Serialize", "Deserialize"]) {
+                "serde::"
+            } else {
+                ""
+            },
+        }
+    }
+}
+
 /// Builds the structs of a spec.
 pub(crate) struct TypeMapper<'a> {
     spec: &'a ApiSpec,
+    pub(crate) paths: Paths,
     /// Every struct name and the struct names its fields refer to (for recursion checks).
     refs: BTreeMap<String, BTreeSet<String>>,
     pub(crate) structs: Vec<StructCtx>,
@@ -72,6 +120,7 @@ impl<'a> TypeMapper<'a> {
     pub(crate) fn new(spec: &'a ApiSpec) -> Self {
         Self {
             spec,
+            paths: Paths::avoiding(spec),
             refs: BTreeMap::new(),
             structs: Vec::new(),
             errors: Diagnostics::new(),
@@ -144,7 +193,7 @@ impl<'a> TypeMapper<'a> {
             let optional = is_pointer || entry.is_some_and(|e| e.optional || e.omitempty);
             let base = self.rust_type(&field.ty, name, go_name, &field.type_origin);
             let ty = if optional && !is_pointer {
-                format!("Option<{base}>")
+                format!("{}<{base}>", self.paths.option)
             } else {
                 base
             };
@@ -155,7 +204,10 @@ impl<'a> TypeMapper<'a> {
                 serde.push(format!("rename = {:?}", wire.name));
             }
             if optional && !skipped {
-                serde.push("default, skip_serializing_if = \"Option::is_none\"".to_owned());
+                serde.push(format!(
+                    "default, skip_serializing_if = \"{}::is_none\"",
+                    self.paths.option
+                ));
             }
             let mut docs = field.docs.clone();
             docs.extend(field.comment.clone());
@@ -208,7 +260,7 @@ impl<'a> TypeMapper<'a> {
         Some(FieldCtx {
             ident: snake(name),
             ty: if pointer {
-                format!("Option<{rust}>")
+                format!("{}<{rust}>", self.paths.option)
             } else {
                 rust
             },
@@ -273,8 +325,10 @@ impl<'a> TypeMapper<'a> {
     ) -> String {
         let (kind, nested) = self.kind(&field.ty, owner, go_name);
         let mut expr = format!(
-            "Field::new({:?}, Source::{}, {kind})",
-            wire.name, wire.source
+            "{b}Field::new({:?}, {b}Source::{}, {kind})",
+            wire.name,
+            wire.source,
+            b = self.paths.bind
         );
         if optional {
             expr.push_str(".optional()");
@@ -292,7 +346,8 @@ impl<'a> TypeMapper<'a> {
                 let bound =
                     |b: Option<f64>| b.map_or("None".to_owned(), |v| format!("Some({v:?})"));
                 expr.push_str(&format!(
-                    ".range(Range::new({}, {}, {}, {}))",
+                    ".range({}Range::new({}, {}, {}, {}))",
+                    self.paths.bind,
                     bound(range.min),
                     range.min_inclusive,
                     bound(range.max),
@@ -307,7 +362,10 @@ impl<'a> TypeMapper<'a> {
         if let Some(nested) = nested
             && !self.reaches(&nested, owner)
         {
-            expr.push_str(&format!(".fields(<{nested} as Bindable>::FIELDS)"));
+            expr.push_str(&format!(
+                ".fields(<{nested} as {}Bindable>::FIELDS)",
+                self.paths.bind
+            ));
         }
         expr
     }
@@ -332,19 +390,20 @@ impl<'a> TypeMapper<'a> {
 
     /// The `rzero::rest::bind::Kind` of a type, and the struct whose fields to check inside it.
     fn kind(&mut self, ty: &GoType, owner: &str, field: &str) -> (String, Option<String>) {
+        let b = self.paths.bind;
         match ty {
-            GoType::Builtin { name } => (builtin_kind(*name).to_owned(), None),
-            GoType::Named { name } => ("Kind::Object".to_owned(), Some(type_name(name))),
+            GoType::Builtin { name } => (format!("{b}{}", builtin_kind(*name)), None),
+            GoType::Named { name } => (format!("{b}Kind::Object"), Some(type_name(name))),
             GoType::Struct { .. } => (
-                "Kind::Object".to_owned(),
+                format!("{b}Kind::Object"),
                 Some(anonymous_name(owner, field)),
             ),
             GoType::Slice { elem } | GoType::Array { elem, .. } => {
                 let (inner, nested) = self.kind(elem, owner, field);
-                (format!("Kind::List(&{inner})"), nested)
+                (format!("{b}Kind::List(&{inner})"), nested)
             }
             GoType::Pointer { elem } => self.kind(elem, owner, field),
-            GoType::Map { .. } | GoType::Any => ("Kind::Any".to_owned(), None),
+            GoType::Map { .. } | GoType::Any => (format!("{b}Kind::Any"), None),
         }
     }
 
@@ -359,6 +418,7 @@ impl<'a> TypeMapper<'a> {
     ) -> String {
         match ty {
             GoType::Builtin { name } => match builtin_type(*name) {
+                Some("String") => self.paths.string.to_owned(),
                 Some(t) => t.to_owned(),
                 None => {
                     self.errors.push(origin.error(format!(
@@ -374,7 +434,7 @@ impl<'a> TypeMapper<'a> {
             // is still required, so `[]*Node` is `Vec<Node>`, not `Vec<Option<Node>>`.
             GoType::Slice { elem } | GoType::Array { elem, .. } => {
                 let elem = self.rust_type(strip_pointer(elem), owner, field, origin);
-                format!("Vec<{elem}>")
+                format!("{}<{elem}>", self.paths.vec)
             }
             GoType::Map { key, value } => {
                 let k = self.rust_type(strip_pointer(key), owner, field, origin);
@@ -382,7 +442,8 @@ impl<'a> TypeMapper<'a> {
                 format!("std::collections::HashMap<{k}, {v}>")
             }
             GoType::Pointer { elem } => {
-                format!("Option<{}>", self.rust_type(elem, owner, field, origin))
+                let elem = self.rust_type(elem, owner, field, origin);
+                format!("{}<{elem}>", self.paths.option)
             }
             GoType::Struct { fields } => {
                 let name = anonymous_name(owner, field);
