@@ -95,9 +95,66 @@ pub struct Location {
     pub span: Range<usize>,
 }
 
-/// One error.
+/// Whether a diagnostic stops the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    /// Reported, but the output is still written: something in the input has no effect.
+    Warning,
+}
+
+/// Where a part of a checked model was written, so that a later stage (code generation) can
+/// point at it. Positions take no part in equality: two models of one API are equal wherever
+/// their parts were written.
+#[derive(Debug, Clone, Default)]
+pub struct Origin(Option<Location>);
+
+impl PartialEq for Origin {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Origin {}
+
+impl Origin {
+    pub fn new(file: &Arc<SourceFile>, span: Range<usize>) -> Self {
+        Self(Some(Location {
+            file: Arc::clone(file),
+            span,
+        }))
+    }
+
+    /// No known position (models built by hand, in tests).
+    pub fn unknown() -> Self {
+        Self(None)
+    }
+
+    pub fn location(&self) -> Option<&Location> {
+        self.0.as_ref()
+    }
+
+    /// An error at this place, or without a place when it is unknown.
+    pub fn error(&self, message: impl Into<String>) -> Diagnostic {
+        match &self.0 {
+            Some(loc) => Diagnostic::error(&loc.file, loc.span.clone(), message),
+            None => Diagnostic::bare(message),
+        }
+    }
+
+    /// `file:line:column`, for notes that point at a second place.
+    pub fn describe(&self) -> Option<String> {
+        self.0.as_ref().map(|loc| {
+            let (line, column) = loc.file.line_col(loc.span.start);
+            format!("{}:{line}:{column}", loc.file.name())
+        })
+    }
+}
+
+/// One error or warning.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
+    pub severity: Severity,
     pub message: String,
     pub location: Option<Location>,
     pub notes: Vec<String>,
@@ -106,6 +163,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn error(file: &Arc<SourceFile>, span: Range<usize>, message: impl Into<String>) -> Self {
         Self {
+            severity: Severity::Error,
             message: message.into(),
             location: Some(Location {
                 file: Arc::clone(file),
@@ -118,10 +176,22 @@ impl Diagnostic {
     /// An error that belongs to no place in a file (e.g. a file that cannot be read).
     pub fn bare(message: impl Into<String>) -> Self {
         Self {
+            severity: Severity::Error,
             message: message.into(),
             location: None,
             notes: Vec::new(),
         }
+    }
+
+    /// The same diagnostic as a warning.
+    #[must_use]
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 
     #[must_use]
@@ -148,7 +218,11 @@ fn expand_tabs(text: &str) -> String {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(f, "{label}: {}", self.message)?;
         if let Some(loc) = &self.location {
             let file = &loc.file;
             let (line, column) = file.line_col(loc.span.start);
@@ -207,6 +281,17 @@ impl Diagnostics {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Whether any diagnostic is an error (warnings alone do not stop a run).
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+
+    /// Splits into (errors, warnings), keeping the order of each.
+    pub fn partition(self) -> (Diagnostics, Diagnostics) {
+        let (errors, warnings) = self.0.into_iter().partition(Diagnostic::is_error);
+        (Diagnostics(errors), Diagnostics(warnings))
     }
 
     pub fn len(&self) -> usize {

@@ -255,3 +255,35 @@ fn ts_rewrites_its_own_files_but_not_a_users() {
         "nothing is written on refusal"
     );
 }
+
+#[test]
+fn completion_scripts_name_the_subcommands() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = rzctl(&["completion", shell], None);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        assert!(
+            script.len() > 500,
+            "{shell}: a script this short completes nothing:\n{script}"
+        );
+        for word in [
+            "rzctl", "api", "rpc", "model", "template", "validate", "openapi",
+        ] {
+            assert!(
+                script.contains(word),
+                "{shell}: the script never names `{word}`"
+            );
+        }
+    }
+    let out = rzctl(&["completion", "tcsh"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+    assert!(
+        text(&out.stderr).contains("invalid value 'tcsh'"),
+        "{}",
+        text(&out.stderr)
+    );
+}

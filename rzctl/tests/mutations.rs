@@ -114,7 +114,15 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
     data
 }
 
-fn exercise(bytes: &[u8]) {
+/// What the generation stage made of the valid mutants: how many planned a service, and how
+/// many were refused with positioned reasons.
+#[derive(Default)]
+struct Generated {
+    planned: usize,
+    refused: usize,
+}
+
+fn exercise(bytes: &[u8], generated: &mut Generated) {
     let text = String::from_utf8_lossy(bytes);
     let (_, diags) = api::parse_source("m.api", &text);
     let _ = diags.to_string();
@@ -130,7 +138,10 @@ fn exercise(bytes: &[u8]) {
         Err(d) => {
             let _ = d.to_string();
         }
-        Ok(spec) => outputs(&spec, &text),
+        Ok(spec) => {
+            outputs(&spec, &text);
+            generates(&spec, &text, generated);
+        }
     }
     if let Ok(once) = api::format_source("m.api", &text) {
         match api::format_source("m.api", &once) {
@@ -138,6 +149,44 @@ fn exercise(bytes: &[u8]) {
             Err(d) => panic!("formatted output does not format again:\n{d}\ninput {text:?}"),
         }
     }
+}
+
+/// The generation stage on a valid file: a service whose Rust files all parse, or reasons
+/// (each pointing into the file), never a panic, a template failure or invalid Rust.
+fn generates(spec: &api::ApiSpec, text: &str, generated: &mut Generated) {
+    use rzctl::api::service::{GenError, GenOptions, RzeroDep, plan_unformatted};
+    let options = GenOptions {
+        package: "m".to_owned(),
+        api_file: "m.api".to_owned(),
+        rzero: RzeroDep::Version("0.1.0".to_owned()),
+        hello: false,
+    };
+    let templates = TEMPLATES.with(|t| t.clone());
+    match plan_unformatted(spec, &options, &templates) {
+        Ok(plan) => {
+            assert!(!plan.outputs.is_empty());
+            let _ = plan.warnings.to_string();
+            generated.planned += 1;
+        }
+        Err(GenError::Spec(reasons)) => {
+            for reason in reasons.iter() {
+                assert!(
+                    reason.position().is_some(),
+                    "a reason without a position: {reason}\ninput {text:?}"
+                );
+            }
+            generated.refused += 1;
+        }
+        Err(other) => panic!("{other}\ninput {text:?}"),
+    }
+}
+
+thread_local! {
+    /// Built once per thread: parsing the templates costs more than most plans.
+    static TEMPLATES: std::rc::Rc<rzctl::emit::templates::Templates> = std::rc::Rc::new(
+        rzctl::emit::templates::Templates::load(None)
+            .unwrap_or_else(|e| panic!("built-in templates: {e}")),
+    );
 }
 
 /// The read-only outputs of a valid file: none panics, and the OpenAPI
@@ -161,11 +210,19 @@ fn random_edits_of_the_corpus_never_panic() {
         .collect();
     assert!(!corpus.is_empty());
     let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let mut generated = Generated::default();
     for _ in 0..4000 {
         let base = &corpus[rng.below(corpus.len())];
         let mutant = mutate(&mut rng, base);
-        exercise(&mutant);
+        exercise(&mutant, &mut generated);
     }
+    // Many mutants still validate, so generation really ran on a variety of them.
+    assert!(
+        generated.planned > 100 && generated.refused > 0,
+        "planned {}, refused {}: the corpus or the mutations exercise too little",
+        generated.planned,
+        generated.refused
+    );
 }
 
 #[test]
@@ -197,7 +254,7 @@ fn edge_inputs_never_panic() {
         // found by cargo-fuzz: a file holding the formatter's internal mark
         "type U {J\tI\tN  `j\tx:\"\u{fdd0}\"`\n}\n/*\n\t\t */\n".as_bytes(),
     ] {
-        exercise(input);
+        exercise(input, &mut Generated::default());
     }
 }
 

@@ -64,6 +64,14 @@ impl Shelf {
         book
     }
 
+    /// Puts `quantity` more copies of a book on the shelf; returns the copies there now.
+    pub fn restock(&self, id: i64, quantity: i32) -> Option<i32> {
+        let mut books = self.books();
+        let book = books.get_mut(&id)?;
+        book.stock = book.stock.saturating_add(quantity);
+        Some(book.stock)
+    }
+
     /// Takes `quantity` copies off the shelf; returns the book and the copies left.
     pub fn take(&self, id: i64, quantity: i32) -> Result<(Book, i32), BuyError> {
         let mut books = self.books();

@@ -170,3 +170,43 @@ impl Bindable for BuyResp {
         Field::new("left", Source::Json, Kind::Int),
     ];
 }
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RestockReq {
+    pub id: i64,
+    pub quantity: i32,
+    #[serde(rename = "X-Supplier")]
+    pub supplier: String,
+    pub supplier_ms: i64,
+}
+
+impl Bindable for RestockReq {
+    const FIELDS: &'static [Field] = &[
+        Field::new("id", Source::Path, Kind::Int),
+        Field::new("quantity", Source::Json, Kind::Int).range(Range::new(
+            Some(1.0),
+            true,
+            Some(100.0),
+            true,
+        )),
+        Field::new("X-Supplier", Source::Header, Kind::String),
+        Field::new("supplier_ms", Source::Form, Kind::Int)
+            .default("0")
+            .range(Range::new(Some(0.0), true, Some(10000.0), true)),
+    ];
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RestockResp {
+    pub id: i64,
+    pub stock: i32,
+    pub supplier: String,
+}
+
+impl Bindable for RestockResp {
+    const FIELDS: &'static [Field] = &[
+        Field::new("id", Source::Json, Kind::Int),
+        Field::new("stock", Source::Json, Kind::Int),
+        Field::new("supplier", Source::Json, Kind::String),
+    ];
+}

@@ -295,3 +295,54 @@ async fn buying_takes_stock_and_reports_business_errors() {
     );
     shop.running.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn restocking_reads_the_supplier_header_and_obeys_the_group_timeout() {
+    let shop = open().await;
+    let restock = |book: i64, query: &str, supplier: Option<&str>, quantity: i32| {
+        let mut request = shop
+            .http
+            .post(format!(
+                "{}/v1/supply/books/{book}/restock{query}",
+                shop.base
+            ))
+            .json(&json!({ "quantity": quantity }));
+        if let Some(supplier) = supplier {
+            request = request.header("X-Supplier", supplier);
+        }
+        let shop = &shop;
+        async move {
+            let (status, body, _) = shop.send(request).await;
+            (status, body)
+        }
+    };
+    // The bound header reaches the logic, which echoes it.
+    let (status, body) = restock(3, "", Some("acme-books"), 5).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"],
+        json!({"id": 3, "stock": 35, "supplier": "acme-books"})
+    );
+    // A required header that is missing is a 400 naming it.
+    rejected(
+        &restock(3, "", None, 5).await,
+        r#"field "X-Supplier" is required"#,
+    );
+    // A supplier slower than the group's `timeout: 300ms` is answered 503, and the copies
+    // it did not confirm are not added.
+    let started = std::time::Instant::now();
+    let (status, body) = restock(3, "?supplier_ms=2000", Some("slow-books"), 5).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["msg"], "request timed out");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(1500),
+        "answered after {:?}, not at the timeout",
+        started.elapsed()
+    );
+    let (_, book) = shop.get("/books/3").await;
+    assert_eq!(book["data"]["stock"], 35);
+    // Within the timeout the supplier's wait is fine.
+    let (status, body) = restock(3, "?supplier_ms=20", Some("quick-books"), 1).await;
+    assert_eq!((status, body["data"]["stock"].clone()), (200, json!(36)));
+    shop.running.shutdown().await.unwrap();
+}

@@ -1,7 +1,8 @@
 //! Feeds arbitrary bytes to the .api front end: lexing, parsing, import
-//! resolution, checks, diagnostics rendering, formatting and the read-only
-//! outputs (doc, OpenAPI, TypeScript) must never panic, and any text that
-//! formats must format to itself.
+//! resolution, checks, diagnostics rendering, formatting, the read-only
+//! outputs (doc, OpenAPI, TypeScript) and the generation stage must never
+//! panic, generation must produce valid Rust or positioned reasons, and any
+//! text that formats must format to itself.
 
 #![no_main]
 
@@ -40,6 +41,7 @@ fuzz_target!(|data: &[u8]| {
                     panic!("{e}");
                 }
             }
+            generate(&spec);
         }
     }
 
@@ -49,3 +51,29 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(once, twice, "formatting is not idempotent");
     }
 });
+
+/// The generation stage, without rustfmt (a process per file would slow fuzzing to a crawl);
+/// the Rust files are still checked to parse.
+fn generate(spec: &rzctl::api::ApiSpec) {
+    use rzctl::api::service::{GenError, GenOptions, RzeroDep, plan_unformatted};
+    thread_local! {
+        static TEMPLATES: rzctl::emit::templates::Templates =
+            rzctl::emit::templates::Templates::load(None)
+                .unwrap_or_else(|e| panic!("built-in templates: {e}"));
+    }
+    let options = GenOptions {
+        package: "fuzz".to_owned(),
+        api_file: "fuzz.api".to_owned(),
+        rzero: RzeroDep::Version("0.1.0".to_owned()),
+        hello: false,
+    };
+    TEMPLATES.with(|templates| match plan_unformatted(spec, &options, templates) {
+        Ok(_) => {}
+        Err(GenError::Spec(reasons)) => {
+            for reason in reasons.iter() {
+                assert!(reason.position().is_some(), "a reason without a position: {reason}");
+            }
+        }
+        Err(other) => panic!("{other}"),
+    });
+}

@@ -15,8 +15,8 @@ use super::imports::ParsedFile;
 use super::model::{
     ApiSpec, Builtin, Field, GoType, Group, KeyValue, Route, ServerOptions, Service, TypeDef,
 };
-use super::tag::parse_tag;
-use crate::diag::{Diagnostic, Diagnostics, SourceFile};
+use super::tag::{check_values, parse_tag};
+use crate::diag::{Diagnostic, Diagnostics, Origin, SourceFile};
 
 /// Where something was declared, for "first declared here" notes.
 #[derive(Clone)]
@@ -78,6 +78,50 @@ fn key_values(values: &[KvExpr]) -> Vec<KeyValue> {
             value: unquote(&kv.value),
         })
         .collect()
+}
+
+/// A route prefix as goctl cleans it (`path.Join("/", prefix)`): a leading `/`, no empty,
+/// `.` or trailing segments, `..` resolved; `v1` and `/v1/` both become `/v1`, which axum
+/// accepts where `v1/x` is refused.
+pub fn clean_prefix(prefix: &str) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in prefix.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    format!("/{}", segments.join("/"))
+}
+
+/// The span of `option=...` (`default`, `options`, `range`) in the `key:"..."` entry of a tag
+/// token, or the whole tag when it cannot be found.
+fn option_span(tag: &Tok, key: &str, option: &str) -> Range<usize> {
+    let text = tag.text.as_str();
+    let entry = text
+        .find(&format!("{key}:\""))
+        .map_or(0, |i| i + key.len() + 2);
+    let Some(found) = text[entry..].find(&format!("{option}=")) else {
+        return tag.span.clone();
+    };
+    let start = entry + found;
+    let mut depth = 0i32;
+    let mut end = text.len();
+    for (i, c) in text[start..].char_indices() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth -= 1,
+            ',' | '"' if depth <= 0 => {
+                end = start + i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    tag.span.start + start..tag.span.start + end
 }
 
 /// Parses a Go duration (`1h30m`, `500ms`) into nanoseconds.
@@ -212,6 +256,7 @@ impl Checker {
                     name: expr.name.text.clone(),
                     docs: type_docs,
                     fields,
+                    origin: Origin::new(file, expr.name.span.clone()),
                 });
             }
         }
@@ -339,6 +384,15 @@ impl Checker {
             };
             let comment = (!trailing.is_empty()).then(|| docs(trailing).join(" "));
             let Some(ty) = ty else { continue };
+            if let (Some(tag), Some(tok)) = (&tag, &f.tag) {
+                for entry in &tag.entries {
+                    for problem in check_values(entry, &ty) {
+                        let span = option_span(tok, &entry.key, problem.option);
+                        self.error(file, span, problem.message);
+                    }
+                }
+            }
+            let type_origin = Origin::new(file, f.data_type.span());
             if f.names.is_empty() {
                 if !matches!(&ty, GoType::Named { .. })
                     && !matches!(&ty, GoType::Pointer { elem } if matches!(**elem, GoType::Named { .. }))
@@ -355,6 +409,8 @@ impl Checker {
                     tag,
                     docs: docs(head),
                     comment,
+                    origin: type_origin.clone(),
+                    type_origin,
                 });
                 continue;
             }
@@ -365,6 +421,8 @@ impl Checker {
                     tag: tag.clone(),
                     docs: docs(head),
                     comment: comment.clone(),
+                    origin: Origin::new(file, name.span.clone()),
+                    type_origin: type_origin.clone(),
                 });
             }
         }
@@ -453,37 +511,54 @@ impl Checker {
 
     fn lower_services(&mut self, files: &[ParsedFile]) -> Service {
         let mut name: Option<(String, Site)> = None;
+        let mut fallback: Option<String> = None;
         let mut groups = Vec::new();
         let mut handlers: HashMap<String, Site> = HashMap::new();
         let mut routes: HashMap<String, Site> = HashMap::new();
         for f in files {
             for stmt in &f.ast.stmts {
                 let Stmt::Service(s) = stmt else { continue };
-                match &name {
-                    None => {
-                        name = Some((
-                            s.name.text.clone(),
-                            Site {
-                                file: Arc::clone(&f.source),
-                                span: s.name.span.clone(),
-                            },
-                        ))
+                // goctl takes the name from the blocks that have routes and compares only
+                // those, as written: an empty block may name anything, and `user` and
+                // `user-api` are two names (its `-api` trimming check compares a name with
+                // itself and never fires).
+                if s.items.is_empty() {
+                    fallback.get_or_insert_with(|| s.name.text.clone());
+                } else {
+                    match &name {
+                        None => {
+                            name = Some((
+                                s.name.text.clone(),
+                                Site {
+                                    file: Arc::clone(&f.source),
+                                    span: s.name.span.clone(),
+                                },
+                            ))
+                        }
+                        Some((first, site)) if *first != s.name.text => {
+                            let message = format!(
+                                "all service blocks must have one name: expected `{first}`, found `{}`",
+                                s.name.text
+                            );
+                            let mut d = Diagnostic::error(&f.source, s.name.span.clone(), message)
+                                .with_note(format!("first declared at {}", site.describe()));
+                            if first.trim_end_matches("-api")
+                                == s.name.text.trim_end_matches("-api")
+                            {
+                                d = d.with_note(
+                                    "goctl compares service names as written, so a `-api` suffix makes another name",
+                                );
+                            }
+                            self.diags.push(d);
+                        }
+                        Some(_) => {}
                     }
-                    Some((first, site)) if *first != s.name.text => {
-                        let message = format!(
-                            "all service blocks must have one name: expected `{first}`, found `{}`",
-                            s.name.text
-                        );
-                        let site = site.clone();
-                        self.duplicate(&f.source, s.name.span.clone(), message, &site);
-                    }
-                    Some(_) => {}
                 }
                 groups.push(self.lower_group(&f.source, s, &mut handlers, &mut routes));
             }
         }
         Service {
-            name: name.map(|(n, _)| n).unwrap_or_default(),
+            name: name.map(|(n, _)| n).or(fallback).unwrap_or_default(),
             groups,
         }
     }
@@ -540,17 +615,9 @@ impl Checker {
                 .request
                 .as_ref()
                 .and_then(|b| b.expr.as_ref())
-                .and_then(|e| {
-                    if let Some((l, _)) = &e.brackets {
-                        self.error(
-                            file,
-                            l.span.start..e.value.span.end,
-                            "a request body must be a struct type, not a slice",
-                        );
-                        return None;
-                    }
-                    self.body_type(file, e)
-                });
+                // `([]T)` is a JSON array body; goctl's analyzer refuses it ("request body
+                // must be struct"), rzero binds it, so rzctl accepts it.
+                .and_then(|e| self.body_type(file, e));
             let response = route
                 .response
                 .as_ref()
@@ -578,6 +645,22 @@ impl Checker {
                 .filter_map(|seg| seg.strip_prefix(':'))
                 .map(str::to_owned)
                 .collect();
+            let body_origin = |body: &Option<super::ast::Body>| {
+                body.as_ref()
+                    .and_then(|b| b.expr.as_ref())
+                    .map(|e| {
+                        let start = e
+                            .brackets
+                            .as_ref()
+                            .map(|(l, _)| l)
+                            .or(e.star.as_ref())
+                            .unwrap_or(&e.value)
+                            .span
+                            .start;
+                        Origin::new(file, start..e.value.span.end)
+                    })
+                    .unwrap_or_default()
+            };
             out.push(Route {
                 method: route.method.text.clone(),
                 path: route.path.text.clone(),
@@ -588,11 +671,16 @@ impl Checker {
                 doc,
                 doc_properties,
                 comments,
+                origin: Origin::new(file, route.method.span.start..route.path.span.end),
+                handler_origin: Origin::new(file, handler.span.clone()),
+                request_origin: body_origin(&route.request),
+                response_origin: body_origin(&route.response),
             });
         }
         Group {
             server,
             routes: out,
+            origin: Origin::new(file, s.name.span.clone()),
         }
     }
 
@@ -640,11 +728,15 @@ impl Checker {
             );
             let value = unquote(&kv.value);
             let span = kv.value.span.clone();
+            o.origins.insert(
+                key.to_owned(),
+                Origin::new(file, kv.key.span.start..kv.value.span.end),
+            );
             match key {
                 "jwt" => o.jwt = Some(value),
                 "jwtTransition" => o.jwt_transition = Some(value),
                 "group" => o.group = Some(value),
-                "prefix" => o.prefix = Some(value),
+                "prefix" => o.prefix = Some(clean_prefix(&value)),
                 "middleware" => {
                     o.middleware = value
                         .split(',')
@@ -705,7 +797,16 @@ impl Checker {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration_nanos;
+    use super::{clean_prefix, parse_duration_nanos};
+
+    #[test]
+    fn prefixes_are_cleaned_like_goctl() {
+        assert_eq!(clean_prefix("v1"), "/v1");
+        assert_eq!(clean_prefix("/v1/"), "/v1");
+        assert_eq!(clean_prefix("//a/./b/../c"), "/a/c");
+        assert_eq!(clean_prefix("/"), "/");
+        assert_eq!(clean_prefix("/api/v1-beta"), "/api/v1-beta");
+    }
 
     #[test]
     fn parses_go_durations() {

@@ -57,6 +57,29 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// How a path is shown in reports: `sub/deep/../../main.api` as `main.api`. Lexical, relative
+/// paths stay relative, and a leading `..` that has nothing to cancel is kept.
+fn display_name(path: &Path) -> String {
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(component),
+            },
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return ".".to_owned();
+    }
+    out.iter().collect::<PathBuf>().display().to_string()
+}
+
 struct Loader<'r, 'a> {
     read: &'r mut ReadFile<'a>,
     files: Vec<ParsedFile>,
@@ -118,7 +141,7 @@ impl Loader<'_, '_> {
         }
         // a real file's canonical path also unmasks symlinked spellings
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| normalize(path));
-        let name = path.display().to_string();
+        let name = display_name(path);
         if let Some(start) = self.stack.iter().position(|(k, _)| *k == key) {
             let mut chain: Vec<&str> = self.stack[start..]
                 .iter()
@@ -226,6 +249,23 @@ mod tests {
             errors,
             vec!["import cycle: a.api -> b.api -> c.api -> a.api"]
         );
+    }
+
+    #[test]
+    fn cycles_show_each_file_once_spelled_plainly() {
+        let (_, errors) = load(
+            &[
+                ("main.api", "import \"sub/deep/a.api\""),
+                ("sub/deep/a.api", "import \"../../main.api\""),
+            ],
+            "./main.api",
+        );
+        assert_eq!(
+            errors,
+            vec!["import cycle: main.api -> sub/deep/a.api -> main.api"]
+        );
+        assert_eq!(display_name(Path::new("../x/./../y.api")), "../y.api");
+        assert_eq!(display_name(Path::new("/a/../../b.api")), "/b.api");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! Types and routes keep the order of the source (the root file first, then
 //! each imported file where it is first imported).
 
+use crate::diag::Origin;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// A whole API: the root file merged with everything it imports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -45,6 +47,9 @@ pub struct TypeDef {
     /// Comment lines above the type, without `//` or `/* */`.
     pub docs: Vec<String>,
     pub fields: Vec<Field>,
+    /// The type's name in the source.
+    #[serde(skip)]
+    pub origin: Origin,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -59,6 +64,12 @@ pub struct Field {
     pub docs: Vec<String>,
     /// The comment after the field on its line.
     pub comment: Option<String>,
+    /// The field's name (the type, for an embedded field) in the source.
+    #[serde(skip)]
+    pub origin: Origin,
+    /// The field's type in the source.
+    #[serde(skip)]
+    pub type_origin: Origin,
 }
 
 /// A Go type expression.
@@ -246,6 +257,9 @@ pub struct Service {
 pub struct Group {
     pub server: ServerOptions,
     pub routes: Vec<Route>,
+    /// The block's `service` name in the source.
+    #[serde(skip)]
+    pub origin: Origin,
 }
 
 /// `@server(...)` keys, decoded.
@@ -273,6 +287,16 @@ pub struct ServerOptions {
     pub sse: bool,
     /// Any other key, in source order, values as written.
     pub other: Vec<KeyValue>,
+    /// Each key's `key: value` in the source.
+    #[serde(skip)]
+    pub origins: BTreeMap<String, Origin>,
+}
+
+impl ServerOptions {
+    /// Where `key` was written; unknown when the block has no such key.
+    pub fn origin(&self, key: &str) -> Origin {
+        self.origins.get(key).cloned().unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -293,4 +317,16 @@ pub struct Route {
     pub doc_properties: Vec<KeyValue>,
     /// Comment lines above the route (its `@doc` or `@handler`).
     pub comments: Vec<String>,
+    /// `method /path` in the source.
+    #[serde(skip)]
+    pub origin: Origin,
+    /// The `@handler` name in the source.
+    #[serde(skip)]
+    pub handler_origin: Origin,
+    /// The request type between the parentheses.
+    #[serde(skip)]
+    pub request_origin: Origin,
+    /// The response type after `returns`.
+    #[serde(skip)]
+    pub response_origin: Origin,
 }

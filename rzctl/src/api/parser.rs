@@ -619,7 +619,15 @@ impl Parser<'_> {
         let lbrace = self.expect(Kind::LBrace, "`{` after the service name")?;
         let mut items = Vec::new();
         while !matches!(self.kind(), Kind::RBrace | Kind::Eof) {
-            items.push(self.parse_service_item()?);
+            let start = self.pos;
+            match self.parse_service_item() {
+                Ok(item) => items.push(item),
+                Err(Failed) => {
+                    if !self.recover_in_service(start) {
+                        return Err(Failed);
+                    }
+                }
+            }
         }
         let rbrace = self.expect(Kind::RBrace, "`}`, `@doc` or `@handler`")?;
         Ok(ServiceStmt {
@@ -683,6 +691,56 @@ impl Parser<'_> {
         Ok(KvExpr { key, colon, value })
     }
 
+    /// Whether the current token is the first of its line (indentation allowed).
+    fn first_on_line(&self) -> bool {
+        let Some(tok) = self.tok_at(0) else {
+            return true;
+        };
+        self.pos == 0
+            || self
+                .toks
+                .get(self.pos - 1)
+                .is_none_or(|(_, prev)| prev.line != tok.line)
+    }
+
+    /// A route line: an HTTP method first on its line, then its path.
+    fn at_route_start(&self) -> bool {
+        self.kind() == Kind::Ident
+            && HTTP_METHODS.contains(&self.text())
+            && self.kind_at(1) == Kind::Slash
+            && self.first_on_line()
+    }
+
+    /// After a broken route, skips to the next `@doc`, `@handler` or `}` of the service block
+    /// so that the errors of the routes after it are reported too. A route line met on the way
+    /// (its `@handler` was the broken part) is parsed for its own errors and dropped. Returns
+    /// false when the block has no `}` before the next top-level statement: the caller gives
+    /// the block up and the file level resumes there.
+    fn recover_in_service(&mut self, start: usize) -> bool {
+        if self.pos == start {
+            self.take();
+        }
+        loop {
+            match self.kind() {
+                Kind::Eof => return false,
+                Kind::RBrace | Kind::AtDoc | Kind::AtHandler => return true,
+                // the older per-route `@server(handler: X)` starts a route too
+                Kind::AtServer
+                    if self.kind_at(1) == Kind::LParen && self.text_at(2) == "handler" =>
+                {
+                    return true;
+                }
+                _ if self.at_stmt_start() && self.at_line_start() => return false,
+                _ if self.at_route_start() => {
+                    let _ = self.parse_route();
+                }
+                _ => {
+                    self.take();
+                }
+            }
+        }
+    }
+
     fn parse_service_item(&mut self) -> PResult<ServiceItem> {
         let doc = if self.kind() == Kind::AtDoc {
             let at = self.take();
@@ -727,6 +785,13 @@ impl Parser<'_> {
             self.parse_old_route_server()?
         } else {
             let at = self.expect(Kind::AtHandler, "`@handler`")?;
+            // `@handler` alone on its line, the route below: the method is not the name
+            if self.at_route_start() {
+                return Err(self.error_at(
+                    &at,
+                    "`@handler` needs a name: write `@handler Name` above the route".to_owned(),
+                ));
+            }
             let name = self.expect_word("a handler name")?;
             AtHandler { at, name }
         };
@@ -917,6 +982,10 @@ impl Parser<'_> {
             None
         };
         let star = (self.kind() == Kind::Star).then(|| self.take());
+        // a statement on a line of its own is where an unclosed body ends, not its type
+        if self.at_stmt_start() && self.at_line_start() {
+            return Err(self.error_expected("a type name"));
+        }
         let value = self.expect_word("a type name")?;
         let rparen = self.expect(Kind::RParen, "`)`")?;
         Ok(Body {

@@ -493,6 +493,7 @@ pub fn is_float(b: Builtin) -> bool {
 mod tests {
     use super::*;
     use crate::api::model::{KeyValue, ServerOptions, Service, Tag, TypeDef};
+    use crate::diag::Origin;
 
     fn entry(key: &str, name: &str) -> TagEntry {
         TagEntry {
@@ -517,6 +518,8 @@ mod tests {
             }),
             docs: Vec::new(),
             comment: None,
+            origin: Origin::unknown(),
+            type_origin: Origin::unknown(),
         }
     }
 
@@ -549,6 +552,7 @@ mod tests {
             name: name.to_owned(),
             docs: Vec::new(),
             fields,
+            origin: Origin::unknown(),
         }
     }
 
@@ -688,6 +692,10 @@ mod tests {
             doc: None,
             doc_properties: Vec::new(),
             comments: Vec::new(),
+            origin: Origin::unknown(),
+            handler_origin: Origin::unknown(),
+            request_origin: Origin::unknown(),
+            response_origin: Origin::unknown(),
         };
         let group = |prefix: Option<&str>| Group {
             server: ServerOptions {
@@ -695,6 +703,7 @@ mod tests {
                 ..ServerOptions::default()
             },
             routes: Vec::new(),
+            origin: Origin::unknown(),
         };
         assert_eq!(full_path(&group(Some("/v1")), &route("/a")), "/v1/a");
         assert_eq!(full_path(&group(Some("/v1/")), &route("/a")), "/v1/a");
@@ -715,6 +724,10 @@ mod tests {
             doc: None,
             doc_properties: Vec::new(),
             comments: Vec::new(),
+            origin: Origin::unknown(),
+            handler_origin: Origin::unknown(),
+            request_origin: Origin::unknown(),
+            response_origin: Origin::unknown(),
         };
         let mut s = spec(Vec::new());
         s.service.groups = vec![
@@ -724,10 +737,12 @@ mod tests {
                     ..ServerOptions::default()
                 },
                 routes: vec![route("List"), route("Get")],
+                origin: Origin::unknown(),
             },
             Group {
                 server: ServerOptions::default(),
                 routes: vec![route("List"), route("AdminUserRolesList")],
+                origin: Origin::unknown(),
             },
         ];
         assert_eq!(

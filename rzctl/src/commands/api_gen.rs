@@ -4,7 +4,7 @@ use clap::Args;
 use rzctl::api;
 use rzctl::api::service::{self, GenOptions, RzeroDep};
 use rzctl::diag::Diagnostics;
-use rzctl::emit::templates::Templates;
+use rzctl::emit::templates::{self, Templates};
 use rzctl::emit::writer::{self, Mode};
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
@@ -20,7 +20,8 @@ pub struct Target {
     /// Depend on a local rzero checkout at DIR instead of the published crate.
     #[arg(long, env = "RZERO_PATH", value_name = "DIR")]
     pub rzero_path: Option<PathBuf>,
-    /// Read templates from DIR, where `rzctl template init` put them.
+    /// Read templates from DIR, where `rzctl template init` put them; by default from
+    /// ~/.rzctl/<version> when that folder exists.
     #[arg(long, env = "RZCTL_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
     /// List what would be created or updated; write nothing.
@@ -79,7 +80,9 @@ pub fn new(args: &NewArgs) -> ExitCode {
         .unwrap_or_else(|| PathBuf::from(name));
     let api_path = dir.join(format!("{name}.api"));
     if !api_path.exists() {
-        let templates = match Templates::load(args.target.home.as_deref()) {
+        let templates = match Templates::load(
+            templates::resolve_home(args.target.home.as_deref()).as_deref(),
+        ) {
             Ok(t) => t,
             Err(err) => return fail(&err.to_string()),
         };
@@ -110,10 +113,11 @@ fn run(api_path: &Path, dir: &Path, default_name: &str, target: &Target, hello: 
         Ok(spec) => spec,
         Err(diags) => return report_diags(&diags),
     };
-    let templates = match Templates::load(target.home.as_deref()) {
-        Ok(t) => t,
-        Err(err) => return fail(&err.to_string()),
-    };
+    let templates =
+        match Templates::load(templates::resolve_home(target.home.as_deref()).as_deref()) {
+            Ok(t) => t,
+            Err(err) => return fail(&err.to_string()),
+        };
     let rzero = match &target.rzero_path {
         Some(path) => match relative_path(path, dir) {
             Ok(rel) => RzeroDep::Path(rel),
@@ -134,7 +138,13 @@ fn run(api_path: &Path, dir: &Path, default_name: &str, target: &Target, hello: 
         hello,
     };
     let outputs = match service::plan(&spec, &options, &templates, dir) {
-        Ok(outputs) => outputs,
+        Ok(plan) => {
+            if !plan.warnings.is_empty() {
+                eprintln!("{}", plan.warnings);
+            }
+            plan.outputs
+        }
+        Err(service::GenError::Spec(diags)) => return report_diags(&diags),
         Err(err) => return fail(&err.to_string()),
     };
     let mode = if target.check {

@@ -9,8 +9,9 @@ use std::process::ExitCode;
 pub enum TemplateCommand {
     /// Write the built-in templates to a template home to edit them.
     ///
-    /// Generation then uses the copies when `--home DIR` or `RZCTL_HOME` names that home.
-    /// Existing copies are kept unless `--force`.
+    /// Generation then uses the copies when `--home DIR` or `RZCTL_HOME` names that home;
+    /// `api gen` and `api new` also read the default home by themselves. Existing copies are
+    /// kept unless `--force`.
     Init {
         /// The template home; defaults to RZCTL_HOME, else ~/.rzctl/<version>.
         #[arg(long, value_name = "DIR")]
@@ -42,11 +43,20 @@ pub fn run(command: &TemplateCommand) -> ExitCode {
                             }
                         }
                     }
-                    println!(
-                        "templates in {}; generate with --home {} or RZCTL_HOME",
-                        home.display(),
-                        home.display()
-                    );
+                    if home == templates::default_home() {
+                        println!(
+                            "templates in {}; `rzctl api gen` and `api new` read them from there (other generators: --home {})",
+                            home.display(),
+                            home.display()
+                        );
+                    } else {
+                        println!(
+                            "templates in {}; generate with --home {} or RZCTL_HOME={}",
+                            home.display(),
+                            home.display(),
+                            home.display()
+                        );
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(err) => {

@@ -23,18 +23,28 @@ pub enum FormatError {
 /// Formats `source`, the content of `file` (used in errors), as the project at `dir` would.
 pub fn rust(source: &str, file: &str, dir: &Path) -> Result<String, FormatError> {
     // Validate first: rustfmt's own errors are harder to read than syn's.
-    let parsed = syn::parse_file(source).map_err(|e| {
+    let parsed = parse(source, file)?;
+    match run_rustfmt(source, dir) {
+        Some(formatted) => Ok(formatted),
+        None => Ok(prettyplease::unparse(&parsed)),
+    }
+}
+
+/// Checks that `source` is valid Rust without formatting it (no rustfmt process), for callers
+/// that look at many generated files.
+pub fn check(source: &str, file: &str) -> Result<(), FormatError> {
+    parse(source, file).map(drop)
+}
+
+fn parse(source: &str, file: &str) -> Result<syn::File, FormatError> {
+    syn::parse_file(source).map_err(|e| {
         let start = e.span().start();
         FormatError::Invalid {
             file: file.to_owned(),
             reason: format!("line {}, column {}: {e}", start.line, start.column + 1),
             numbered: numbered(source),
         }
-    })?;
-    match run_rustfmt(source, dir) {
-        Some(formatted) => Ok(formatted),
-        None => Ok(prettyplease::unparse(&parsed)),
-    }
+    })
 }
 
 fn run_rustfmt(source: &str, dir: &Path) -> Option<String> {

@@ -133,6 +133,16 @@ pub fn default_home() -> PathBuf {
     base.join(".rzctl").join(env!("CARGO_PKG_VERSION"))
 }
 
+/// The template home a generation run reads: the one given (`--home`, `RZCTL_HOME`), else
+/// [`default_home`] when `rzctl template init` has made it, else none (the built-in set). This
+/// is what makes a plain `template init` and a plain `api gen` agree.
+pub fn resolve_home(explicit: Option<&Path>) -> Option<PathBuf> {
+    match explicit {
+        Some(home) => Some(home.to_path_buf()),
+        None => Some(default_home()).filter(|home| home.is_dir()),
+    }
+}
+
 /// What `template init` did with one template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Written {

@@ -223,3 +223,94 @@ async fn form_bodies_are_read_like_queries() {
     assert_eq!(body["data"]["remember"], true);
     running.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn lists_and_builtins_are_whole_json_bodies() {
+    #[derive(Debug, Deserialize, Serialize)]
+    struct Book {
+        title: String,
+        stock: i32,
+    }
+    impl Bindable for Book {
+        const FIELDS: &'static [Field] = &[
+            Field::new("title", Source::Json, Kind::String),
+            Field::new("stock", Source::Json, Kind::Int).range(Range::closed(0.0, 10.0)),
+        ];
+    }
+    let mut server = Server::new(conf("")).unwrap();
+    server
+        .add_routes(
+            RouteGroup::new()
+                .route(
+                    Method::POST,
+                    "/books",
+                    |Bind(books): Bind<Vec<Book>>| async move { Reply(books) },
+                )
+                .route(
+                    Method::POST,
+                    "/echo",
+                    |Bind(text): Bind<String>| async move { Reply(text) },
+                )
+                .route(
+                    Method::POST,
+                    "/ids",
+                    |Bind(ids): Bind<Vec<u32>>| async move { Reply(ids) },
+                ),
+        )
+        .unwrap();
+    let (running, base) = start(server).await;
+    let send = |path: &str, body: serde_json::Value| {
+        let request = client().post(format!("{base}{path}")).json(&body);
+        async move { json(request.send().await.unwrap()).await }
+    };
+
+    let (status, reply) = send("/books", serde_json::json!([{"title": "a", "stock": 1}])).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(
+        reply["data"],
+        serde_json::json!([{"title": "a", "stock": 1}])
+    );
+    // every element is checked against the element's fields
+    let (status, reply) = send(
+        "/books",
+        serde_json::json!([{"title": "a", "stock": 1}, {"title": "b", "stock": 11}]),
+    )
+    .await;
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(
+        reply["msg"],
+        r#"field "body[1].stock" must be in range [0:10], got 11"#
+    );
+    let (status, reply) = send("/books", serde_json::json!({"title": "a"})).await;
+    assert_eq!(
+        (status, reply["msg"].clone()),
+        (400, r#"field "body" must be a list, got an object"#.into())
+    );
+
+    let (status, reply) = send("/echo", serde_json::json!("hello")).await;
+    assert_eq!((status, reply["data"].clone()), (200, "hello".into()));
+    let (status, reply) = send("/ids", serde_json::json!([1, -2])).await;
+    assert_eq!(
+        (status, reply["msg"].clone()),
+        (
+            400,
+            r#"field "body[1]" must be a non-negative integer, got -2"#.into()
+        )
+    );
+    // an absent body is a missing value, not an empty list
+    let empty = client().post(format!("{base}/ids")).send().await.unwrap();
+    let (status, reply) = json(empty).await;
+    assert_eq!(
+        (status, reply["msg"].clone()),
+        (400, r#"field "body" is required"#.into())
+    );
+    let form = client()
+        .post(format!("{base}/ids"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("a=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status().as_u16(), 415);
+    running.shutdown().await.unwrap();
+}

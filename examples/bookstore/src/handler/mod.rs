@@ -7,3 +7,4 @@ pub mod list_books;
 pub mod login;
 pub mod routes;
 pub mod store;
+pub mod supply;

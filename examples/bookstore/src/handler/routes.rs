@@ -41,5 +41,15 @@ pub fn register(server: &mut Server, svc: Arc<ServiceContext>) -> Result<(), Ser
                 crate::handler::store::buy_book::buy_book,
             ),
     )?;
+    server.add_routes(
+        RouteGroup::with_state(svc.clone())
+            .prefix("/v1/supply")
+            .timeout(Duration::from_millis(300))
+            .route(
+                Method::POST,
+                "/books/:id/restock",
+                crate::handler::supply::restock::restock,
+            ),
+    )?;
     Ok(())
 }

@@ -6,3 +6,4 @@ pub mod get_book;
 pub mod list_books;
 pub mod login;
 pub mod store;
+pub mod supply;

@@ -2,9 +2,10 @@
 //! templates stay simple loops over plain data.
 
 use super::GenOptions;
-use super::names::{group_modules, package as package_name, pascal, shouty, snake};
-use super::types::{StructCtx, TypeMapper, type_name};
-use crate::api::model::{ApiSpec, GoType};
+use super::names::{group_modules, one_line, package as package_name, pascal, shouty, snake};
+use super::types::{StructCtx, TypeMapper, builtin_type, type_name};
+use crate::api::model::{ApiSpec, GoType, KeyValue};
+use crate::diag::{Diagnostics, Origin};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -58,9 +59,16 @@ pub(super) struct RouteCtx {
 
 #[derive(Debug, Clone, Serialize)]
 pub(super) struct GroupCtx {
+    /// The `group:` value as written, e.g. `admin/user`.
+    pub(super) name: Option<String>,
     pub(super) prefix: Option<String>,
     /// The config field of the group's JWT settings.
     pub(super) jwt: Option<String>,
+    /// The config field holding the secret being rotated out (`jwtTransition`), accepted
+    /// beside the current one.
+    pub(super) jwt_transition: Option<String>,
+    /// `@server` keys rzctl gives no meaning to, as written, for templates of one's own.
+    pub(super) other: Vec<KeyValue>,
     pub(super) timeout_ms: Option<u64>,
     pub(super) max_bytes: Option<u64>,
     pub(super) middlewares: Vec<String>,
@@ -107,11 +115,18 @@ pub(super) struct ServiceCtx {
     pub(super) uses_range: bool,
     /// Whether any type has a bound field (else the binding imports would go unused).
     pub(super) uses_fields: bool,
+    /// `"bind::"` when a declared type takes the name of one of rzero's binding items, which
+    /// `types.rs` then reaches through the module instead of importing them.
+    pub(super) bind_path: &'static str,
+    /// `"serde::"` when a declared type is named `Serialize` or `Deserialize`.
+    pub(super) serde_path: &'static str,
     pub(super) uses_jwt: bool,
     pub(super) uses_timeout: bool,
     pub(super) groups: Vec<GroupCtx>,
     /// Config fields holding JWT settings.
     pub(super) jwt_configs: Vec<String>,
+    /// Config fields holding a previous JWT secret (`jwtTransition`).
+    pub(super) jwt_transitions: Vec<String>,
     pub(super) middlewares: Vec<MiddlewareCtx>,
     #[serde(skip)]
     pub(super) handler_tree: ModuleTree,
@@ -163,23 +178,67 @@ impl ServiceCtx {
         self.with(ModulesItem { doc, modules })
     }
 
-    pub(super) fn build(spec: &ApiSpec, options: &GenOptions) -> Result<Self, Vec<String>> {
+    /// The context of `spec`, or every reason it cannot be generated, each pointing into
+    /// the .api source.
+    /// Warnings (options that have no effect) come with the context.
+    pub(super) fn build(
+        spec: &ApiSpec,
+        options: &GenOptions,
+    ) -> Result<(Self, Diagnostics), Diagnostics> {
         let mut mapper = TypeMapper::new(spec);
         mapper.map_all();
         let mut errors = std::mem::take(&mut mapper.errors);
+        let mut warnings = Diagnostics::new();
         let package = package_name(&options.package);
         let mut groups = Vec::new();
         let mut jwt_configs = BTreeSet::new();
+        let mut jwt_transitions = BTreeSet::new();
+        // Config field -> (what it holds, where it was named): one field cannot be two blocks.
+        let mut config_fields: BTreeMap<String, (&str, Origin)> = BTreeMap::new();
         let mut middlewares: BTreeMap<String, MiddlewareCtx> = BTreeMap::new();
         let mut handler_paths = Vec::new();
-        let mut seen_modules: BTreeMap<Vec<String>, String> = BTreeMap::new();
+        let mut seen_modules: BTreeMap<Vec<String>, (String, Origin)> = BTreeMap::new();
         for group in &spec.service.groups {
             let server = &group.server;
             let modules = group_modules(server.group.as_deref());
             let jwt = server.jwt.as_deref().map(snake);
             if let Some(jwt) = &jwt {
                 jwt_configs.insert(jwt.clone());
+                claim_config(
+                    &mut config_fields,
+                    jwt,
+                    "jwt",
+                    server.origin("jwt"),
+                    &mut errors,
+                );
             }
+            // goctl's routes pass the named block's `PrevSecret` as the previous secret of the
+            // group's JWT check; without `jwt` there is no check to rotate.
+            let jwt_transition = match (&jwt, server.jwt_transition.as_deref()) {
+                (Some(_), Some(name)) => {
+                    let field = snake(name);
+                    claim_config(
+                        &mut config_fields,
+                        &field,
+                        "jwtTransition",
+                        server.origin("jwtTransition"),
+                        &mut errors,
+                    );
+                    jwt_transitions.insert(field.clone());
+                    Some(field)
+                }
+                (None, Some(_)) => {
+                    warnings.push(
+                        server
+                            .origin("jwtTransition")
+                            .error("`jwtTransition` has no effect without `jwt`: these routes check no token")
+                            .with_note("add `jwt: Auth` to the same @server block to check tokens")
+                            .warning(),
+                    );
+                    None
+                }
+                (_, None) => None,
+            };
             let mut group_middlewares = Vec::new();
             for name in &server.middleware {
                 let ty = pascal(name);
@@ -192,16 +251,26 @@ impl ServiceCtx {
                 group_middlewares.push(ty);
             }
             if server.signature {
-                errors.push(format!(
-                    "group {}: `signature: true` is not supported by rzero yet; remove it or verify signatures in a middleware",
-                    server.group.as_deref().unwrap_or("(root)")
-                ));
+                // go-zero's content security (an `X-Content-Security` header naming an RSA
+                // key, a signature over the request, encrypted bodies) has no counterpart in
+                // rzero yet; generating the routes is still useful, but say what is missing.
+                warnings.push(
+                    server
+                        .origin("signature")
+                        .error(
+                            "`signature: true` is not enforced: rzero does not verify go-zero's signed requests \
+                             (`X-Content-Security`), so these routes accept unsigned ones",
+                        )
+                        .with_note("verify signatures in a middleware of the group until rzero does")
+                        .warning(),
+                );
             }
             if server.sse {
-                errors.push(format!(
-                    "group {}: `sse: true` is not supported by rzero yet",
-                    server.group.as_deref().unwrap_or("(root)")
-                ));
+                errors.push(
+                    server
+                        .origin("sse")
+                        .error("`sse: true` is not supported by rzero yet"),
+                );
             }
             let prefix = server.prefix.clone().filter(|p| !p.is_empty() && p != "/");
             let mut routes = Vec::new();
@@ -209,15 +278,24 @@ impl ServiceCtx {
                 let func = snake(&route.handler);
                 let mut path: Vec<String> = modules.clone();
                 path.push(func.clone());
-                if let Some(previous) = seen_modules.insert(path.clone(), route.handler.clone()) {
-                    errors.push(format!(
+                if let Some((previous, first)) = seen_modules.insert(
+                    path.clone(),
+                    (route.handler.clone(), route.handler_origin.clone()),
+                ) {
+                    let mut d = route.handler_origin.error(format!(
                         "handlers `{previous}` and `{}` both become the module `{}`",
                         route.handler,
                         path.join("::")
                     ));
+                    if let Some(at) = first.describe() {
+                        d = d.with_note(format!("`{previous}` is at {at}"));
+                    }
+                    errors.push(d);
                 }
                 if modules.is_empty() && func == "routes" {
-                    errors.push("a handler outside any group cannot be named `routes` (the route table's module)".to_owned());
+                    errors.push(route.handler_origin.error(
+                        "a handler outside any group cannot be named `routes` (the route table's module)",
+                    ));
                 }
                 handler_paths.push(path.clone());
                 let module_path = path.join("::");
@@ -227,12 +305,13 @@ impl ServiceCtx {
                     .map(|m| m.trim_start_matches("r#"))
                     .collect::<Vec<_>>()
                     .join("/");
-                let mut docs: Vec<String> = route.doc.iter().cloned().collect();
+                // Printed after the route on the file's first `//!` line.
+                let mut docs: Vec<String> = route.doc.iter().map(|d| one_line(d)).collect();
                 docs.extend(
                     route
                         .doc_properties
                         .iter()
-                        .map(|kv| format!("{}: {}", kv.key, kv.value)),
+                        .map(|kv| one_line(&format!("{}: {}", kv.key, kv.value))),
                 );
                 let full_path = format!("{}{}", prefix.clone().unwrap_or_default(), route.path);
                 routes.push(RouteCtx {
@@ -244,14 +323,23 @@ impl ServiceCtx {
                     logic_module: format!("crate::logic::{module_path}"),
                     handler_file: format!("src/handler/{file_path}.rs"),
                     logic_file: format!("src/logic/{file_path}.rs"),
-                    request: route.request.as_ref().map(|t| body_type(t, &mut errors)),
-                    response: route.response.as_ref().map(|t| body_type(t, &mut errors)),
+                    request: route
+                        .request
+                        .as_ref()
+                        .map(|t| body_type(t, &route.request_origin, &mut errors)),
+                    response: route
+                        .response
+                        .as_ref()
+                        .map(|t| body_type(t, &route.response_origin, &mut errors)),
                     docs,
                 });
             }
             groups.push(GroupCtx {
+                name: server.group.clone(),
                 prefix,
                 jwt,
+                jwt_transition,
+                other: server.other.clone(),
                 timeout_ms: server.timeout_ms,
                 max_bytes: server.max_bytes,
                 middlewares: group_middlewares,
@@ -261,8 +349,10 @@ impl ServiceCtx {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Self {
+        let ctx = Self {
             uses_fields: mapper.structs.iter().any(|s| !s.bind.is_empty()),
+            bind_path: mapper.paths.bind,
+            serde_path: mapper.paths.serde,
             uses_jwt: groups.iter().any(|g| g.jwt.is_some()),
             uses_timeout: groups.iter().any(|g| g.timeout_ms.is_some()),
             lib: package.replace('-', "_"),
@@ -276,24 +366,71 @@ impl ServiceCtx {
             uses_range: mapper.uses_range,
             groups,
             jwt_configs: jwt_configs.into_iter().collect(),
+            jwt_transitions: jwt_transitions.into_iter().collect(),
             middlewares: middlewares.into_values().collect(),
             logic_tree: ModuleTree::build("src/logic", &handler_paths, &[]),
             handler_tree: ModuleTree::build("src/handler", &handler_paths, &["routes"]),
-        })
+        };
+        Ok((ctx, warnings))
     }
 }
 
-/// The Rust type of a request or response: a named type, or a list of one.
-fn body_type(ty: &GoType, errors: &mut Vec<String>) -> String {
+/// Records that config field `field` holds a `kind` block (`jwt` or `jwtTransition`); a field
+/// that is already another kind of block, or the server's own `rest`, is an error.
+fn claim_config<'a>(
+    fields: &mut BTreeMap<String, (&'a str, Origin)>,
+    field: &str,
+    kind: &'a str,
+    origin: Origin,
+    errors: &mut Diagnostics,
+) {
+    if field == "rest" {
+        errors.push(origin.error(format!(
+            "`{kind}` cannot name `rest`: the config field `rest` holds the server's settings"
+        )));
+        return;
+    }
+    match fields.get(field) {
+        Some((first, _)) if *first == kind => {}
+        Some((first, at)) => {
+            let mut d = origin.error(format!(
+                "the config field `{field}` cannot hold both a `{first}` and a `{kind}` block; name another one"
+            ));
+            if let Some(at) = at.describe() {
+                d = d.with_note(format!("`{first}` names it at {at}"));
+            }
+            errors.push(d);
+        }
+        None => {
+            fields.insert(field.to_owned(), (kind, origin));
+        }
+    }
+}
+
+/// The Rust type of a request or response: a declared type, a builtin, `any`, or a list of
+/// one of those (a JSON array body).
+fn body_type(ty: &GoType, origin: &Origin, errors: &mut Diagnostics) -> String {
     match ty {
         GoType::Named { name } => format!("crate::types::{}", type_name(name)),
-        GoType::Pointer { elem } => body_type(elem, errors),
-        GoType::Slice { elem } => format!("Vec<{}>", body_type(elem, errors)),
+        GoType::Builtin { name } => match builtin_type(*name) {
+            Some(rust) => rust.to_owned(),
+            None => {
+                errors.push(origin.error(format!(
+                    "`{}` has no JSON form; use float64 or string",
+                    name.as_str()
+                )));
+                "()".to_owned()
+            }
+        },
+        GoType::Any => "serde_json::Value".to_owned(),
+        // A pointer only means "by reference" in Go; the body is still required.
+        GoType::Pointer { elem } => body_type(elem, origin, errors),
+        GoType::Slice { elem } => format!("Vec<{}>", body_type(elem, origin, errors)),
         other => {
-            errors.push(format!(
-                "a request or response must be a declared type or a slice of one, found `{}`",
+            errors.push(origin.error(format!(
+                "a request or response must be a declared type, a builtin or a list of one, found `{}`",
                 other.to_go()
-            ));
+            )));
             "()".to_owned()
         }
     }

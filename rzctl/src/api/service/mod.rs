@@ -16,6 +16,7 @@ mod names;
 mod types;
 
 use crate::api::ApiSpec;
+use crate::diag::Diagnostics;
 use crate::emit::templates::{TemplateError, Templates};
 use crate::emit::{FileKind, Output, format};
 use context::ServiceCtx;
@@ -37,16 +38,28 @@ pub struct GenOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GenError {
-    #[error("cannot generate from this API:\n{}", .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
-    Spec(Vec<String>),
+    /// The API is valid .api but cannot become this service; each diagnostic points at the
+    /// part of the source that is the reason.
+    #[error("{0}")]
+    Spec(Diagnostics),
     #[error(transparent)]
     Template(#[from] TemplateError),
     #[error(transparent)]
     Format(#[from] format::FormatError),
 }
 
-/// Folders whose `.rs` files should all belong to a route; the rest are reported.
-pub const WATCHED: &[&str] = &["src/logic", "src/handler"];
+/// Folders whose `.rs` files should all belong to a route or a middleware the .api names; the
+/// rest are reported (a user's file as an orphan, a generated one removed).
+pub const WATCHED: &[&str] = &["src/logic", "src/handler", "src/middleware"];
+
+/// What one run would write, and what in the .api it could not honour.
+#[derive(Debug)]
+pub struct Plan {
+    /// Every file, formatted, in a stable order.
+    pub outputs: Vec<Output>,
+    /// Options that have no effect in the generated service, each pointing at the option.
+    pub warnings: Diagnostics,
+}
 
 /// Everything `api gen` writes for `spec` into `root`, formatted, in a stable order.
 pub fn plan(
@@ -54,8 +67,29 @@ pub fn plan(
     options: &GenOptions,
     templates: &Templates,
     root: &Path,
-) -> Result<Vec<Output>, GenError> {
-    let ctx = ServiceCtx::build(spec, options).map_err(GenError::Spec)?;
+) -> Result<Plan, GenError> {
+    build(spec, options, templates, Some(root))
+}
+
+/// [`plan`] without formatting: the Rust files are checked to be valid Rust but left as the
+/// templates wrote them. For callers that look at many plans (the mutation test, fuzzing),
+/// where a rustfmt process per file would be most of the time.
+pub fn plan_unformatted(
+    spec: &ApiSpec,
+    options: &GenOptions,
+    templates: &Templates,
+) -> Result<Plan, GenError> {
+    build(spec, options, templates, None)
+}
+
+/// Formats the Rust files as the project at `root` would when there is a root.
+fn build(
+    spec: &ApiSpec,
+    options: &GenOptions,
+    templates: &Templates,
+    root: Option<&Path>,
+) -> Result<Plan, GenError> {
+    let (ctx, warnings) = ServiceCtx::build(spec, options).map_err(GenError::Spec)?;
     let mut outputs = Vec::new();
     let mut add = |path: PathBuf,
                    kind: FileKind,
@@ -63,10 +97,14 @@ pub fn plan(
                    value: &dyn erased::Ctx|
      -> Result<(), GenError> {
         let text = templates.render(template, &value.json())?;
-        let content = if path.extension().is_some_and(|e| e == "rs") {
-            format::rust(&text, &path.display().to_string(), root)?
-        } else {
-            text
+        let name = path.display().to_string();
+        let content = match root {
+            _ if path.extension().is_none_or(|e| e != "rs") => text,
+            Some(root) => format::rust(&text, &name, root)?,
+            None => {
+                format::check(&text, &name)?;
+                text
+            }
         };
         outputs.push(Output {
             path,
@@ -147,7 +185,7 @@ pub fn plan(
         }
     }
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(outputs)
+    Ok(Plan { outputs, warnings })
 }
 
 /// Renders the .api file of `rzctl api new NAME`.

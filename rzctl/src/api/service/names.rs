@@ -49,6 +49,26 @@ fn ident(name: String) -> String {
     }
 }
 
+/// Doc comment lines from comment and `@doc` texts: Rust ends a `///` comment at a line break
+/// and refuses a bare carriage return inside one, so every line of a text (a block comment,
+/// a raw string) becomes a line of its own.
+pub(crate) fn doc_lines(texts: &[String]) -> Vec<String> {
+    texts
+        .iter()
+        .flat_map(|text| text.split(['\n', '\r']))
+        .map(|line| line.trim().to_owned())
+        .collect()
+}
+
+/// A text on one doc comment line: its lines joined with spaces.
+pub(crate) fn one_line(text: &str) -> String {
+    text.split(['\n', '\r'])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The module names of a `group: a/b` value.
 pub(crate) fn group_modules(group: Option<&str>) -> Vec<String> {
     group
@@ -72,5 +92,10 @@ mod tests {
         assert_eq!(shouty("bookstore-api"), "BOOKSTORE_API");
         assert_eq!(package("BookStore_api"), "book-store-api");
         assert_eq!(group_modules(Some("user/Profile")), vec!["user", "profile"]);
+        assert_eq!(
+            doc_lines(&["a\r\n b ".to_owned(), "c\rd".to_owned()]),
+            vec!["a", "", "b", "c", "d"]
+        );
+        assert_eq!(one_line("first\n  second\r\n"), "first second");
     }
 }

@@ -1,8 +1,15 @@
 //! .api types to Rust structs: field types, serde attributes, and the binding table
 //! (`rzero::rest::bind::Bindable::FIELDS`) built from the tag options.
+//!
+//! `types.rs` holds the user's type names beside what it imports, and `type Range {...}` or
+//! `type Option {...}` are valid .api: when a declared type takes the name of an import,
+//! rzero's binding items go through the `bind` module (`bind::Field`, `bind::Kind::Int`) or
+//! serde's derives are written as paths, and `Option`, `Vec` and `String` become full paths
+//! when a declared type takes theirs. Files without such a type keep the short names.
 
-use super::names::{pascal, snake};
+use super::names::{doc_lines, pascal, snake};
 use crate::api::model::{ApiSpec, Builtin, Field, GoType, TagEntry};
+use crate::diag::{Diagnostics, Origin};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,13 +64,55 @@ fn wire<'a>(field: &'a Field, go_name: &str) -> Wire<'a> {
     }
 }
 
+/// How `types.rs` names what it uses but does not declare: short names, or paths where a
+/// declared type takes the name.
+pub(crate) struct Paths {
+    option: &'static str,
+    vec: &'static str,
+    string: &'static str,
+    /// `""` (the items are imported) or `"bind::"` (the module is).
+    pub(crate) bind: &'static str,
+    /// `""` (the derives are imported) or `"serde::"`.
+    pub(crate) serde: &'static str,
+}
+
+impl Paths {
+    fn avoiding(spec: &ApiSpec) -> Self {
+        let declared: BTreeSet<String> = spec.types.iter().map(|t| type_name(&t.name)).collect();
+        let pick = |short: &'static str, full: &'static str| {
+            if declared.contains(short) {
+                full
+            } else {
+                short
+            }
+        };
+        let any = |names: &[&str]| names.iter().any(|n| declared.contains(*n));
+        Self {
+            option: pick("Option", "::std::option::Option"),
+            vec: pick("Vec", "::std::vec::Vec"),
+            string: pick("String", "::std::string::String"),
+            bind: if any(&["Bindable", "Field", "Kind", "Range", "Source"]) {
+                "bind::"
+            } else {
+                ""
+            },
+            serde: if any(&["Serialize", "Deserialize"]) {
+                "serde::"
+            } else {
+                ""
+            },
+        }
+    }
+}
+
 /// Builds the structs of a spec.
 pub(crate) struct TypeMapper<'a> {
     spec: &'a ApiSpec,
+    pub(crate) paths: Paths,
     /// Every struct name and the struct names its fields refer to (for recursion checks).
     refs: BTreeMap<String, BTreeSet<String>>,
     pub(crate) structs: Vec<StructCtx>,
-    pub(crate) errors: Vec<String>,
+    pub(crate) errors: Diagnostics,
     pub(crate) uses_range: bool,
 }
 
@@ -71,23 +120,28 @@ impl<'a> TypeMapper<'a> {
     pub(crate) fn new(spec: &'a ApiSpec) -> Self {
         Self {
             spec,
+            paths: Paths::avoiding(spec),
             refs: BTreeMap::new(),
             structs: Vec::new(),
-            errors: Vec::new(),
+            errors: Diagnostics::new(),
             uses_range: false,
         }
     }
 
     /// Maps every type of the spec, in source order, anonymous structs right after their owner.
     pub(crate) fn map_all(&mut self) {
-        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut seen: BTreeMap<String, (&str, &Origin)> = BTreeMap::new();
         for def in &self.spec.types {
             let rust = type_name(&def.name);
-            if let Some(other) = seen.insert(rust.clone(), def.name.clone()) {
-                self.errors.push(format!(
+            if let Some((other, first)) = seen.insert(rust.clone(), (&def.name, &def.origin)) {
+                let mut d = def.origin.error(format!(
                     "types `{other}` and `{}` both become the Rust type `{rust}`; rename one",
                     def.name
                 ));
+                if let Some(at) = first.describe() {
+                    d = d.with_note(format!("`{other}` is declared at {at}"));
+                }
+                self.errors.push(d);
             }
         }
         for def in &self.spec.types {
@@ -104,7 +158,7 @@ impl<'a> TypeMapper<'a> {
         let index = self.structs.len();
         self.structs.push(StructCtx {
             name: name.to_owned(),
-            docs: docs.to_vec(),
+            docs: doc_lines(docs),
             fields: Vec::new(),
             bind: Vec::new(),
         });
@@ -120,26 +174,26 @@ impl<'a> TypeMapper<'a> {
             };
             let ident = snake(go_name);
             if !idents.insert(ident.clone()) {
-                self.errors.push(format!(
+                self.errors.push(field.origin.error(format!(
                     "type `{name}`: two fields become the Rust field `{ident}`"
-                ));
+                )));
                 continue;
             }
             let wire = wire(field, go_name);
             let skipped = wire.name == "-";
             if !skipped && !wires.insert((wire.source, wire.name.clone())) {
-                self.errors.push(format!(
+                self.errors.push(field.origin.error(format!(
                     "type `{name}`: two fields are named `{}` in the request/response; field names must be unique",
                     wire.name
-                ));
+                )));
                 continue;
             }
             let entry = wire.entry;
             let is_pointer = matches!(field.ty, GoType::Pointer { .. });
             let optional = is_pointer || entry.is_some_and(|e| e.optional || e.omitempty);
-            let base = self.rust_type(&field.ty, name, go_name);
+            let base = self.rust_type(&field.ty, name, go_name, &field.type_origin);
             let ty = if optional && !is_pointer {
-                format!("Option<{base}>")
+                format!("{}<{base}>", self.paths.option)
             } else {
                 base
             };
@@ -150,10 +204,14 @@ impl<'a> TypeMapper<'a> {
                 serde.push(format!("rename = {:?}", wire.name));
             }
             if optional && !skipped {
-                serde.push("default, skip_serializing_if = \"Option::is_none\"".to_owned());
+                serde.push(format!(
+                    "default, skip_serializing_if = \"{}::is_none\"",
+                    self.paths.option
+                ));
             }
             let mut docs = field.docs.clone();
             docs.extend(field.comment.clone());
+            let docs = doc_lines(&docs);
             out.push(FieldCtx {
                 ident,
                 ty,
@@ -175,31 +233,39 @@ impl<'a> TypeMapper<'a> {
             other => (other, false),
         };
         let GoType::Named { name } = inner else {
-            self.errors.push(format!(
+            self.errors.push(field.origin.error(format!(
                 "type `{owner}`: an embedded field must name a type, found `{}`",
                 field.ty.to_go()
-            ));
+            )));
             return None;
         };
         let rust = type_name(name);
         let Some(def) = self.spec.find_type(name) else {
-            self.errors
-                .push(format!("type `{owner}` embeds unknown type `{name}`"));
+            self.errors.push(
+                field
+                    .origin
+                    .error(format!("type `{owner}` embeds unknown type `{name}`")),
+            );
             return None;
         };
-        let expanded = self.flattened_bind(&rust, def.fields.clone(), &mut BTreeSet::new());
+        let expanded = self.flattened_bind(
+            &rust,
+            def.fields.clone(),
+            &mut BTreeSet::new(),
+            &field.origin,
+        );
         if let Some(owner_struct) = self.structs.iter_mut().find(|s| s.name == owner) {
             owner_struct.bind.extend(expanded);
         }
         Some(FieldCtx {
             ident: snake(name),
             ty: if pointer {
-                format!("Option<{rust}>")
+                format!("{}<{rust}>", self.paths.option)
             } else {
                 rust
             },
             serde: "flatten".to_owned(),
-            docs: field.docs.clone(),
+            docs: doc_lines(&field.docs),
         })
     }
 
@@ -209,9 +275,11 @@ impl<'a> TypeMapper<'a> {
         owner: &str,
         fields: Vec<Field>,
         seen: &mut BTreeSet<String>,
+        origin: &Origin,
     ) -> Vec<String> {
         if !seen.insert(owner.to_owned()) {
-            self.errors.push(format!("type `{owner}` embeds itself"));
+            self.errors
+                .push(origin.error(format!("type `{owner}` embeds itself")));
             return Vec::new();
         }
         let mut out = Vec::new();
@@ -234,7 +302,12 @@ impl<'a> TypeMapper<'a> {
                     if let GoType::Named { name } = inner
                         && let Some(def) = self.spec.find_type(name)
                     {
-                        out.extend(self.flattened_bind(&type_name(name), def.fields.clone(), seen));
+                        out.extend(self.flattened_bind(
+                            &type_name(name),
+                            def.fields.clone(),
+                            seen,
+                            origin,
+                        ));
                     }
                 }
             }
@@ -252,8 +325,10 @@ impl<'a> TypeMapper<'a> {
     ) -> String {
         let (kind, nested) = self.kind(&field.ty, owner, go_name);
         let mut expr = format!(
-            "Field::new({:?}, Source::{}, {kind})",
-            wire.name, wire.source
+            "{b}Field::new({:?}, {b}Source::{}, {kind})",
+            wire.name,
+            wire.source,
+            b = self.paths.bind
         );
         if optional {
             expr.push_str(".optional()");
@@ -271,7 +346,8 @@ impl<'a> TypeMapper<'a> {
                 let bound =
                     |b: Option<f64>| b.map_or("None".to_owned(), |v| format!("Some({v:?})"));
                 expr.push_str(&format!(
-                    ".range(Range::new({}, {}, {}, {}))",
+                    ".range({}Range::new({}, {}, {}, {}))",
+                    self.paths.bind,
                     bound(range.min),
                     range.min_inclusive,
                     bound(range.max),
@@ -279,10 +355,17 @@ impl<'a> TypeMapper<'a> {
                 ));
             }
         }
+        // `[N]T` is a `Vec<T>` in Rust; the binding checks the length instead of the type.
+        if let GoType::Array { len, .. } = strip_pointer(&field.ty) {
+            expr.push_str(&format!(".length({len})"));
+        }
         if let Some(nested) = nested
             && !self.reaches(&nested, owner)
         {
-            expr.push_str(&format!(".fields(<{nested} as Bindable>::FIELDS)"));
+            expr.push_str(&format!(
+                ".fields(<{nested} as {}Bindable>::FIELDS)",
+                self.paths.bind
+            ));
         }
         expr
     }
@@ -307,32 +390,41 @@ impl<'a> TypeMapper<'a> {
 
     /// The `rzero::rest::bind::Kind` of a type, and the struct whose fields to check inside it.
     fn kind(&mut self, ty: &GoType, owner: &str, field: &str) -> (String, Option<String>) {
+        let b = self.paths.bind;
         match ty {
-            GoType::Builtin { name } => (builtin_kind(*name).to_owned(), None),
-            GoType::Named { name } => ("Kind::Object".to_owned(), Some(type_name(name))),
+            GoType::Builtin { name } => (format!("{b}{}", builtin_kind(*name)), None),
+            GoType::Named { name } => (format!("{b}Kind::Object"), Some(type_name(name))),
             GoType::Struct { .. } => (
-                "Kind::Object".to_owned(),
+                format!("{b}Kind::Object"),
                 Some(anonymous_name(owner, field)),
             ),
             GoType::Slice { elem } | GoType::Array { elem, .. } => {
                 let (inner, nested) = self.kind(elem, owner, field);
-                (format!("Kind::List(&{inner})"), nested)
+                (format!("{b}Kind::List(&{inner})"), nested)
             }
             GoType::Pointer { elem } => self.kind(elem, owner, field),
-            GoType::Map { .. } | GoType::Any => ("Kind::Any".to_owned(), None),
+            GoType::Map { .. } | GoType::Any => (format!("{b}Kind::Any"), None),
         }
     }
 
-    /// The Rust type of a Go type; anonymous structs become named structs.
-    pub(crate) fn rust_type(&mut self, ty: &GoType, owner: &str, field: &str) -> String {
+    /// The Rust type of a Go type; anonymous structs become named structs. `origin` is where
+    /// the type is written, for errors.
+    pub(crate) fn rust_type(
+        &mut self,
+        ty: &GoType,
+        owner: &str,
+        field: &str,
+        origin: &Origin,
+    ) -> String {
         match ty {
             GoType::Builtin { name } => match builtin_type(*name) {
+                Some("String") => self.paths.string.to_owned(),
                 Some(t) => t.to_owned(),
                 None => {
-                    self.errors.push(format!(
+                    self.errors.push(origin.error(format!(
                         "type `{owner}`, field `{field}`: `{}` has no JSON form; use float64 or string",
                         name.as_str()
-                    ));
+                    )));
                     "f64".to_owned()
                 }
             },
@@ -341,14 +433,18 @@ impl<'a> TypeMapper<'a> {
             // Inside a container a Go pointer only means "by reference": the element itself
             // is still required, so `[]*Node` is `Vec<Node>`, not `Vec<Option<Node>>`.
             GoType::Slice { elem } | GoType::Array { elem, .. } => {
-                format!("Vec<{}>", self.rust_type(strip_pointer(elem), owner, field))
+                let elem = self.rust_type(strip_pointer(elem), owner, field, origin);
+                format!("{}<{elem}>", self.paths.vec)
             }
             GoType::Map { key, value } => {
-                let k = self.rust_type(strip_pointer(key), owner, field);
-                let v = self.rust_type(strip_pointer(value), owner, field);
+                let k = self.rust_type(strip_pointer(key), owner, field, origin);
+                let v = self.rust_type(strip_pointer(value), owner, field, origin);
                 format!("std::collections::HashMap<{k}, {v}>")
             }
-            GoType::Pointer { elem } => format!("Option<{}>", self.rust_type(elem, owner, field)),
+            GoType::Pointer { elem } => {
+                let elem = self.rust_type(elem, owner, field, origin);
+                format!("{}<{elem}>", self.paths.option)
+            }
             GoType::Struct { fields } => {
                 let name = anonymous_name(owner, field);
                 self.refs.insert(name.clone(), collect_refs(fields));
@@ -398,7 +494,8 @@ fn collect_refs(fields: &[Field]) -> BTreeSet<String> {
     out
 }
 
-fn builtin_type(b: Builtin) -> Option<&'static str> {
+/// The Rust type of a Go builtin; `None` for the complex types, which JSON cannot carry.
+pub(crate) fn builtin_type(b: Builtin) -> Option<&'static str> {
     Some(match b {
         Builtin::Bool => "bool",
         Builtin::Int | Builtin::Int64 => "i64",

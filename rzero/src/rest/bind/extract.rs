@@ -1,5 +1,5 @@
 use super::rules::{BindError, Raw, bind_field};
-use super::spec::{Bindable, Source};
+use super::spec::{Bindable, Field, Kind, Source};
 use crate::rest::response::Error;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams};
 use bytes::Bytes;
@@ -53,6 +53,9 @@ where
         request: axum::extract::Request,
         state: &S,
     ) -> Result<Self, Self::Rejection> {
+        if !matches!(T::KIND, Kind::Object) {
+            return whole_body(request, state).await;
+        }
         let (mut parts, body) = request.into_parts();
         let fields = T::FIELDS;
         let wants = |source: Source| fields.iter().any(|f| f.source == source);
@@ -169,5 +172,59 @@ where
                 let path = e.path().to_string();
                 Error::bad_request(format!("field {path:?} is invalid: {}", e.inner()))
             })
+    }
+}
+
+/// A request that is one JSON value (a list, a string, a number): the body is checked against
+/// the type's kind, and a list's elements against its fields, then deserialized.
+async fn whole_body<S, T>(request: axum::extract::Request, state: &S) -> Result<Bind<T>, Error>
+where
+    S: Send + Sync,
+    T: Bindable,
+{
+    let kind = body_kind(
+        request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let bytes = Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| Error::status(rejection.status(), rejection.body_text()))?;
+    let raw = if bytes.is_empty() {
+        None
+    } else if !matches!(kind, BodyKind::Json) {
+        return Err(Error::status(
+            http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected a JSON request body",
+        ));
+    } else {
+        let value = serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+            Error::from(BindError::body(format!(
+                "the request body is not valid JSON: {e}"
+            )))
+        })?;
+        Some(Raw::Json(value))
+    };
+    let field = Field::new("body", Source::Json, *T::KIND).fields(T::FIELDS);
+    let value = bind_field(&field, "body", raw)?.unwrap_or(Value::Null);
+    serde_path_to_error::deserialize(value)
+        .map(Bind)
+        .map_err(|e| {
+            Error::bad_request(format!(
+                "body{} is invalid: {}",
+                describe_path(&e),
+                e.inner()
+            ))
+        })
+}
+
+/// ` at [1].name` for a place inside the body, nothing for the body itself.
+fn describe_path<E>(e: &serde_path_to_error::Error<E>) -> String {
+    let path = e.path().to_string();
+    if path == "." {
+        String::new()
+    } else {
+        format!(" at {path}")
     }
 }

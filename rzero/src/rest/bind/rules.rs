@@ -9,7 +9,7 @@ use serde_json::{Map, Number, Value};
 pub struct BindError {
     /// The dotted field path, e.g. `address.city`; empty for whole-request problems.
     pub field: String,
-    /// `required`, `type`, `options`, `range` or `body`.
+    /// `required`, `type`, `options`, `range`, `length` or `body`.
     pub rule: &'static str,
     pub message: String,
 }
@@ -205,6 +205,18 @@ fn check_json(
 }
 
 fn check_rules(field: &Field, value: &Value, path: &str) -> Result<(), BindError> {
+    if let (Some(length), Value::Array(items)) = (field.length, value)
+        && items.len() != length
+    {
+        return Err(BindError::new(
+            path,
+            "length",
+            format!(
+                "field {path:?} must have {length} elements, got {}",
+                items.len()
+            ),
+        ));
+    }
     let items: Vec<&Value> = match value {
         Value::Array(items) if matches!(field.kind, Kind::List(_)) => items.iter().collect(),
         other => vec![other],
@@ -330,6 +342,23 @@ mod tests {
         assert_eq!(
             bind_field(&bad_default, "n", None).unwrap_err().rule,
             "range"
+        );
+    }
+
+    #[test]
+    fn fixed_size_lists_need_their_length() {
+        let codes = Field::new("codes", Source::Json, Kind::List(&Kind::Uint)).length(2);
+        let two = Some(Raw::Json(serde_json::json!([1, 2])));
+        assert!(bind_field(&codes, "codes", two).is_ok());
+        let err = bind_field(&codes, "codes", Some(Raw::Json(serde_json::json!([1])))).unwrap_err();
+        assert_eq!(
+            (err.rule, err.message.as_str()),
+            ("length", r#"field "codes" must have 2 elements, got 1"#)
+        );
+        let form = Field::new("ids", Source::Form, Kind::List(&Kind::Int)).length(3);
+        assert_eq!(
+            bind_field(&form, "ids", text("1,2")).unwrap_err().rule,
+            "length"
         );
     }
 

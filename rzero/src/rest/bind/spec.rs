@@ -2,10 +2,41 @@ use serde::de::DeserializeOwned;
 use std::fmt;
 
 /// A request type that knows where each of its fields comes from.
+///
+/// A struct describes its fields and keeps the default [`Bindable::KIND`]. Builtins and lists
+/// (`post /books ([]Book)`, `post /echo (string)` in a `.api`) are *whole bodies*: the request
+/// body is one JSON value of their `KIND`; a list's `FIELDS` are its elements' fields, checked
+/// in every element.
 pub trait Bindable: DeserializeOwned + Send {
     /// One entry per field, named by its wire name (the JSON key, query key, header name or
     /// path parameter).
     const FIELDS: &'static [Field];
+
+    /// How the whole request reads as one JSON value; anything but [`Kind::Object`] makes the
+    /// type a whole body.
+    const KIND: &'static Kind = &Kind::Object;
+}
+
+/// Builtins as whole bodies.
+macro_rules! whole_body {
+    ($kind:expr => $($ty:ty),+) => {$(
+        impl Bindable for $ty {
+            const FIELDS: &'static [Field] = &[];
+            const KIND: &'static Kind = &$kind;
+        }
+    )+};
+}
+
+whole_body!(Kind::String => String);
+whole_body!(Kind::Bool => bool);
+whole_body!(Kind::Int => i8, i16, i32, i64);
+whole_body!(Kind::Uint => u8, u16, u32, u64);
+whole_body!(Kind::Float => f32, f64);
+whole_body!(Kind::Any => serde_json::Value);
+
+impl<T: Bindable> Bindable for Vec<T> {
+    const FIELDS: &'static [Field] = T::FIELDS;
+    const KIND: &'static Kind = &Kind::List(T::KIND);
 }
 
 /// Where a field's value is read from.
@@ -134,6 +165,8 @@ pub struct Field {
     /// When not empty, the value (each element, for lists) must be one of these.
     pub options: &'static [&'static str],
     pub range: Option<Range>,
+    /// For lists: exactly this many elements (a fixed-size `[N]T` in the `.api`).
+    pub length: Option<usize>,
     /// For JSON objects (or lists of them): the fields of the nested struct.
     pub fields: &'static [Field],
 }
@@ -148,6 +181,7 @@ impl Field {
             default: None,
             options: &[],
             range: None,
+            length: None,
             fields: &[],
         }
     }
@@ -169,6 +203,11 @@ impl Field {
 
     pub const fn range(mut self, range: Range) -> Self {
         self.range = Some(range);
+        self
+    }
+
+    pub const fn length(mut self, length: usize) -> Self {
+        self.length = Some(length);
         self
     }
 
