@@ -8,6 +8,9 @@
 //! - **consistency**: writes delete the row's keys after the database write, retry failed
 //!   deletes in the background (1 s, 5 s, 1 min, 5 min, 1 h), and can delete a second time
 //!   after a delay so that a read racing the write cannot leave a stale entry behind;
+//! - **schema changes**: an entry that no longer decodes as the row type (cached before a
+//!   column was added) is deleted and read from the database again, instead of failing every
+//!   read until it expires;
 //! - **cache down**: reads fail fast instead of sending every request to the database (a
 //!   bounded fallback to the database can be allowed).
 //!

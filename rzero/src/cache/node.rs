@@ -107,7 +107,8 @@ impl Cache {
         &self.inner.conf
     }
 
-    /// Reads `key` without loading anything.
+    /// Reads `key` without loading anything. An entry that does not decode as `T` is
+    /// [`CacheError::Corrupt`] here; [`Cache::take`] deletes such an entry and reloads it.
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Lookup<T>, CacheError> {
         match self.inner.store.get(key).await? {
             None => Ok(Lookup::Miss),
@@ -217,7 +218,10 @@ impl Cache {
                 return Ok(None);
             }
             Ok(Lookup::Miss) => metrics.misses.inc(),
-            Err(CacheError::Corrupt { .. }) => metrics.misses.inc(),
+            // An entry that no longer decodes (the row type gained a field since it was
+            // cached, say) would fail every read until it expires: the load below deletes it
+            // and reads the row from the database again.
+            Err(CacheError::Corrupt { .. }) => metrics.corrupt.inc(),
             Err(err) => return self.fall_back(err, query).await,
         }
         let this = self.clone();
@@ -238,7 +242,7 @@ impl Cache {
     /// One load of `key`, run once for all concurrent callers.
     async fn load<T, F, Fut, E>(&self, key: &str, expiry: Duration, query: F) -> Loaded
     where
-        T: Serialize,
+        T: Serialize + DeserializeOwned,
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<T>, E>>,
         E: std::error::Error + Send + Sync + 'static,
@@ -246,7 +250,18 @@ impl Cache {
         // Another flight may have filled the key between our miss and this flight.
         match self.inner.store.get(key).await {
             Ok(Some(text)) if text == PLACEHOLDER => return Ok(None),
-            Ok(Some(text)) => return Ok(Some(Arc::from(text))),
+            Ok(Some(text)) => match decode::<T>(key, &text) {
+                Ok(_) => return Ok(Some(Arc::from(text))),
+                // Handing it on would fail every waiter, and every later read until it
+                // expires; the row is read again and cached anew. It goes first so that a
+                // failing query does not leave it behind.
+                Err(err) => {
+                    tracing::warn!(cache = %self.inner.name, %err, "deleting a cached value that no longer decodes; reloading it from the database");
+                    if let Err(err) = self.inner.store.del(&[key.to_owned()]).await {
+                        tracing::warn!(cache = %self.inner.name, %err, key, "cannot delete an undecodable cached value");
+                    }
+                }
+            },
             Ok(None) => {}
             Err(err) => return Err(TakeError::Cache(err)),
         }
