@@ -129,11 +129,28 @@ impl Cache {
         value: &T,
         expiry: Duration,
     ) -> Result<(), CacheError> {
+        self.set_with_expiry(key, value, jittered(expiry)).await
+    }
+
+    /// An expiry drawn from [0.95, 1.05] x the configured one. Entries whose expiries must
+    /// keep a fixed distance (an index entry and the row it points to) take theirs from one
+    /// draw, through [`Cache::take_with_expiry`] and [`Cache::set_with_expiry`].
+    pub fn draw_expiry(&self) -> Duration {
+        jittered(self.inner.conf.expiry)
+    }
+
+    /// Caches `value` under `key` for exactly `ttl`.
+    pub async fn set_with_expiry<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Duration,
+    ) -> Result<(), CacheError> {
         let text = serde_json::to_string(value).map_err(|e| CacheError::Corrupt {
             key: key.to_owned(),
             reason: e.to_string(),
         })?;
-        self.inner.store.set(key, &text, jittered(expiry)).await
+        self.inner.store.set(key, &text, ttl).await
     }
 
     /// Remembers that `key` has no row, for the not-found expiry.
@@ -194,11 +211,28 @@ impl Cache {
         self.take_for(key, self.inner.conf.expiry, query).await
     }
 
-    /// [`Cache::take`] with its own expiry for what the query finds.
+    /// [`Cache::take`] with its own expiry (+-5 %) for what the query finds.
     pub async fn take_for<T, F, Fut, E>(
         &self,
         key: &str,
         expiry: Duration,
+        query: F,
+    ) -> Result<Option<T>, TakeError>
+    where
+        T: Serialize + DeserializeOwned + Send + 'static,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Option<T>, E>> + Send + 'static,
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        self.take_with_expiry(key, jittered(expiry), query).await
+    }
+
+    /// [`Cache::take`] caching what the query finds for exactly `ttl` (drawn by the caller,
+    /// see [`Cache::draw_expiry`]).
+    pub async fn take_with_expiry<T, F, Fut, E>(
+        &self,
+        key: &str,
+        ttl: Duration,
         query: F,
     ) -> Result<Option<T>, TakeError>
     where
@@ -230,7 +264,7 @@ impl Cache {
             .inner
             .flights
             .run(key.to_owned(), async move {
-                this.load(&flight_key, expiry, query).await
+                this.load(&flight_key, ttl, query).await
             })
             .await;
         match loaded? {
@@ -239,8 +273,8 @@ impl Cache {
         }
     }
 
-    /// One load of `key`, run once for all concurrent callers.
-    async fn load<T, F, Fut, E>(&self, key: &str, expiry: Duration, query: F) -> Loaded
+    /// One load of `key`, run once for all concurrent callers; a row found is cached for `ttl`.
+    async fn load<T, F, Fut, E>(&self, key: &str, ttl: Duration, query: F) -> Loaded
     where
         T: Serialize + DeserializeOwned,
         F: FnOnce() -> Fut,
@@ -281,7 +315,7 @@ impl Cache {
                         reason: e.to_string(),
                     })
                 })?;
-                if let Err(err) = self.inner.store.set(key, &text, jittered(expiry)).await {
+                if let Err(err) = self.inner.store.set(key, &text, ttl).await {
                     tracing::warn!(cache = %self.inner.name, %err, key, "cannot cache a row");
                 }
                 Ok(Some(Arc::from(text)))

@@ -206,3 +206,67 @@ pub async fn drop_keys(cache: &Cache) {
         cursor = next;
     }
 }
+
+/// A store that remembers the expiry of every `set`, so that tests can check what the cache
+/// asked for exactly instead of timing what the store reports back.
+#[derive(Debug)]
+pub struct RecordingStore {
+    inner: Arc<dyn CacheStore>,
+    sets: parking_lot::Mutex<Vec<(String, Duration)>>,
+}
+
+impl RecordingStore {
+    /// `cache` again, over a recording store in front of its own store.
+    pub fn around(cache: &Cache, name: &str) -> (Cache, Arc<RecordingStore>) {
+        let store = Arc::new(RecordingStore {
+            inner: cache.store().clone(),
+            sets: parking_lot::Mutex::new(Vec::new()),
+        });
+        let wrapped = Cache::new(name, store.clone(), cache.conf().clone());
+        (wrapped, store)
+    }
+
+    /// The expiry the last `set` of `key` asked for.
+    pub fn ttl_set(&self, key: &str) -> Option<Duration> {
+        self.sets
+            .lock()
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, ttl)| *ttl)
+    }
+}
+
+impl CacheStore for RecordingStore {
+    fn get<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> futures_util::future::BoxFuture<'a, Result<Option<String>, rzero::cache::CacheError>> {
+        self.inner.get(key)
+    }
+
+    fn set<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        ttl: Duration,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), rzero::cache::CacheError>> {
+        self.sets.lock().push((key.to_owned(), ttl));
+        self.inner.set(key, value, ttl)
+    }
+
+    fn del<'a>(
+        &'a self,
+        keys: &'a [String],
+    ) -> futures_util::future::BoxFuture<'a, Result<(), rzero::cache::CacheError>> {
+        self.inner.del(keys)
+    }
+
+    fn ttl<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> futures_util::future::BoxFuture<'a, Result<Option<Duration>, rzero::cache::CacheError>>
+    {
+        self.inner.ttl(key)
+    }
+}
