@@ -86,6 +86,25 @@ CREATE INDEX `idx_missing` ON `comment` (`id`);
 CREATE TABLE `tag` (
   `name` varchar(32) NOT NULL
 );
+CREATE INDEX `title_idx` ON `post` (`title`);
+ALTER TABLE `post` ADD COLUMN `body` text;
+CREATE TABLE `post_copy` LIKE `post`;
+CREATE TABLE `post_titles` AS SELECT `title` FROM `post`;
+DROP TABLE `never_created`;
+CREATE TABLE `tagged` (`id` int PRIMARY KEY, `tag` varchar(8));
+DROP INDEX `no_such_key` ON `tagged`;
+",
+    );
+    write(
+        dir.path(),
+        "sql/session.sql",
+        "\
+GRANT SELECT ON shop.* TO 'app'@'%';
+FLUSH PRIVILEGES;
+RENAME TABLE `a` TO `b`;
+SHOW TABLES;
+LOCK TABLES `tagged` WRITE;
+UNLOCK TABLES;
 ",
     );
     write(

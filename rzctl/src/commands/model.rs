@@ -142,32 +142,31 @@ fn read_ddl(pattern: &str, strict: bool) -> Result<(Vec<Table>, String), Diagnos
             rzctl::diag::Diagnostic::bare(format!("no DDL file matches `{pattern}`")).into(),
         );
     }
-    let mut tables = Vec::new();
+    // One schema across the files, in name order, as MySQL would run them one after the
+    // other: a later file may alter or drop a table an earlier one created.
+    let mut schema = ddl::Schema::new(ddl::Mode::Source);
     let mut diags = Diagnostics::new();
     for path in &files {
         let name = path.display().to_string();
         match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let (found, problems) = ddl::parse(&SourceFile::new(name, text));
-                for table in found {
-                    if let Some(previous) = tables
-                        .iter()
-                        .find(|t: &&Table| t.name.eq_ignore_ascii_case(&table.name))
-                    {
-                        diags.push(rzctl::diag::Diagnostic::bare(format!(
-                            "table `{}` is created in both {} and {}",
-                            table.name, previous.source, table.source
-                        )));
-                    } else {
-                        tables.push(table);
-                    }
-                }
-                diags.extend(problems);
-            }
+            Ok(text) => schema.read(&SourceFile::new(name, text), &mut diags),
             Err(err) => diags.push(rzctl::diag::Diagnostic::bare(format!(
                 "cannot read {name}: {err}"
             ))),
         }
+    }
+    let saw_create = schema.saw_create();
+    let tables = schema.finish(&mut diags);
+    if tables.is_empty() && diags.is_empty() {
+        let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+        diags.push(rzctl::diag::Diagnostic::bare(if saw_create {
+            format!(
+                "every table {} creates is dropped again; there is nothing to generate",
+                names.join(", ")
+            )
+        } else {
+            format!("no CREATE TABLE statement in {}", names.join(", "))
+        }));
     }
     strict_checks(&tables, strict, &mut diags);
     if diags.is_empty() {

@@ -630,7 +630,14 @@ pub fn plan(
         );
         migrations.push(Output {
             path: model_root.join(format!("migrations/mysql/{version:04}_{stem}.sql")),
-            content: format!("{header}{}\n", table.mysql_ddl),
+            content: format!(
+                "{header}{}",
+                table
+                    .statements
+                    .iter()
+                    .map(|s| format!("{s};\n"))
+                    .collect::<String>()
+            ),
             kind: FileKind::Generated,
         });
         migrations.push(Output {
