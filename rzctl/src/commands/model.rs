@@ -7,7 +7,8 @@ use rzctl::emit::templates::Templates;
 use rzctl::emit::writer::{self, Mode};
 use rzctl::emit::{FileKind, Output};
 use rzctl::model::cargo_edit::add_model_dependencies;
-use rzctl::model::service::{DEFAULT_IGNORED, Layout, ModelOptions, plan};
+use rzctl::model::migrate::{self, Existing, Found};
+use rzctl::model::service::{DEFAULT_IGNORED, Layout, ModelOptions, migrations_dir, plan};
 use rzctl::model::{SqlType, Table, ddl};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -69,6 +70,10 @@ pub struct ModelTarget {
     /// Read templates from DIR, where `rzctl template init` put them.
     #[arg(long, env = "RZCTL_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
+    /// Write the migrations anew, one per table, instead of appending to them (development
+    /// only: a database that ran the old ones must be recreated).
+    #[arg(long)]
+    pub reset_migrations: bool,
     /// List what would be created or updated; write nothing.
     #[arg(long, conflicts_with = "check")]
     pub dry_run: bool,
@@ -197,6 +202,44 @@ fn strict_checks(tables: &[Table], strict: bool, diags: &mut Diagnostics) {
     }
 }
 
+/// The migration files under `dir` (its `mysql` and `sqlite` folders) that sqlx would run.
+fn read_migrations(dir: &Path) -> Result<Existing, String> {
+    let mut existing = Existing::default();
+    for (kind, files) in [
+        ("mysql", &mut existing.mysql),
+        ("sqlite", &mut existing.sqlite),
+    ] {
+        let folder = dir.join(kind);
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("cannot read {}: {e}", folder.display())),
+        };
+        for entry in entries {
+            let path = entry
+                .map_err(|e| format!("cannot read {}: {e}", folder.display()))?
+                .path();
+            let Some(file_name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            let Some(version) = migrate::version_of(&file_name) else {
+                continue;
+            };
+            let version = version.map_err(|e| format!("{}: {e}", folder.display()))?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            files.push(Found {
+                version,
+                file_name,
+                path: path.display().to_string(),
+                text,
+            });
+        }
+        files.sort_by(|a, b| (a.version, &a.file_name).cmp(&(b.version, &b.file_name)));
+    }
+    Ok(existing)
+}
+
 /// The crate folder `dir` lies in (the nearest ancestor with a `[package]` Cargo.toml).
 fn enclosing_crate(dir: &Path) -> Option<PathBuf> {
     let absolute = if dir.is_absolute() {
@@ -289,17 +332,24 @@ fn generate(tables: &[Table], source: &str, target: &ModelTarget) -> ExitCode {
             (Layout::Crate { package, rzero }, target.dir.clone(), None)
         }
     };
+    let migrations = match read_migrations(&root.join(migrations_dir(&layout))) {
+        Ok(found) => found,
+        Err(err) => return fail(&err),
+    };
     let options = ModelOptions {
         cache: target.cache,
         prefix: target.prefix.clone(),
         ignore_columns: target.ignore_columns.clone(),
         layout: layout.clone(),
         source: source.to_owned(),
+        migrations,
+        reset_migrations: target.reset_migrations,
     };
-    let mut outputs = match plan(tables, &options, &templates, &root) {
-        Ok(outputs) => outputs,
+    let plan = match plan(tables, &options, &templates, &root) {
+        Ok(plan) => plan,
         Err(err) => return fail(&err.to_string()),
     };
+    let mut outputs = plan.outputs;
     // Inside a crate, its manifest gets what the models need; written by the writer like any
     // other output, so --dry-run and --check see it too.
     let mut manifest_output = None;
@@ -334,6 +384,10 @@ fn generate(tables: &[Table], source: &str, target: &ModelTarget) -> ExitCode {
         Ok(report) => report,
         Err(err) => return fail(&err.to_string()),
     };
+    match writer::remove(&root, &plan.removed, mode) {
+        Ok(more) => report.changes.extend(more.changes),
+        Err(err) => return fail(&err.to_string()),
+    }
     if let Some((crate_root, edited)) = manifest_output {
         let manifest = [Output {
             path: PathBuf::from("Cargo.toml"),
@@ -347,6 +401,9 @@ fn generate(tables: &[Table], source: &str, target: &ModelTarget) -> ExitCode {
         outputs.clear();
     }
     println!("{report}");
+    for note in &plan.notes {
+        eprintln!("warning: {note}");
+    }
     if let (Some(crate_root), Layout::Module { module_dir }) = (&crate_root, &options.layout)
         && mode == Mode::Write
         && let Some(note) = undeclared_module(crate_root, module_dir)

@@ -147,10 +147,11 @@ pub fn plan(
         next += 1;
         out.latest = Some(stem.clone());
         out.new.push(NewMigration {
-            stem,
+            stem: stem.clone(),
             mysql,
             sqlite,
         });
+        stem
     };
     for table in tables {
         let key = table.name.to_lowercase();
@@ -169,18 +170,18 @@ pub fn plan(
             Some(old) => match alter(old, table) {
                 Ok(None) => {}
                 Ok(Some(change)) => {
-                    for column in &change.dropped_columns {
-                        out.notes.push(format!(
-                            "the migration drops column `{}.{column}` and its values; if you renamed it, delete that migration, write the rename as one of your own (`ALTER TABLE {} RENAME COLUMN ...`) and run rzctl again",
-                            table.name, quote(&table.name)
-                        ));
-                    }
-                    push(
+                    let stem = push(
                         &mut out,
                         format!("alter_{}", table.name.to_snake_case()),
                         change.mysql,
                         change.sqlite,
                     );
+                    for column in &change.dropped_columns {
+                        out.notes.push(format!(
+                            "migration {stem} drops column `{}.{column}` and its values; if you renamed it, delete that migration, write the rename as one of your own (ALTER TABLE {} RENAME COLUMN ...) and run rzctl again",
+                            table.name, table.name
+                        ));
+                    }
                 }
                 Err(refused) => errors.push(refused),
             },
@@ -188,22 +189,23 @@ pub fn plan(
     }
     for old in &history.tables {
         let key = old.name.to_lowercase();
-        let kept = tables.iter().any(|t| t.name.eq_ignore_ascii_case(&old.name));
+        let kept = tables
+            .iter()
+            .any(|t| t.name.eq_ignore_ascii_case(&old.name));
         if kept || history.foreign.contains(&key) {
             continue;
         }
-        out.notes.push(format!(
-            "the migration drops table `{}` and its rows, since the DDL no longer creates it; if you renamed it, delete that migration, write the rename as one of your own (`ALTER TABLE {} RENAME TO ...`) and run rzctl again",
-            old.name,
-            quote(&old.name)
-        ));
         let drop = format!("DROP TABLE IF EXISTS {};\n", quote(&old.name));
-        push(
+        let stem = push(
             &mut out,
             format!("drop_{}", old.name.to_snake_case()),
             format!("{}{drop}", header(source)),
             format!("{}{drop}", header(source)),
         );
+        out.notes.push(format!(
+            "migration {stem} drops table `{}` and its rows, since the DDL no longer creates it; if you renamed it, delete that migration, write the rename as one of your own (ALTER TABLE {} RENAME TO ...) and run rzctl again",
+            old.name, old.name
+        ));
     }
     if errors.is_empty() {
         Ok(out)
@@ -239,7 +241,11 @@ fn from_scratch(existing: &Existing, tables: &[Table], reset: bool) -> Migration
     if reset {
         for (kind, files) in [("mysql", &existing.mysql), ("sqlite", &existing.sqlite)] {
             for file in files {
-                if !out.new.iter().any(|m| format!("{}.sql", m.stem) == file.file_name) {
+                if !out
+                    .new
+                    .iter()
+                    .any(|m| format!("{}.sql", m.stem) == file.file_name)
+                {
                     out.removed.push(format!("{kind}/{}", file.file_name));
                 }
             }
@@ -258,7 +264,10 @@ fn create(table: &Table) -> (String, String) {
         mysql.push_str(statement);
         mysql.push_str(";\n");
     }
-    (mysql, format!("{}{}", header(&table.source), sqlite::ddl(table)))
+    (
+        mysql,
+        format!("{}{}", header(&table.source), sqlite::ddl(table)),
+    )
 }
 
 /// What changed in a table, as the statements of each database.
@@ -273,7 +282,12 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 fn alter(old: &Table, new: &Table) -> Result<Option<Change>, String> {
-    let pk = |t: &Table| t.primary_key.iter().map(|c| c.to_lowercase()).collect::<Vec<_>>();
+    let pk = |t: &Table| {
+        t.primary_key
+            .iter()
+            .map(|c| c.to_lowercase())
+            .collect::<Vec<_>>()
+    };
     if pk(old) != pk(new) {
         return Err(format!(
             "the primary key of `{}` changes from ({}) to ({}), which rzctl does not migrate (rows must keep their keys); write that migration yourself as the next version in migrations/mysql and migrations/sqlite, then run rzctl again (in development, --reset-migrations starts the migrations over)",
@@ -296,7 +310,10 @@ fn alter(old: &Table, new: &Table) -> Result<Option<Change>, String> {
     let modified: Vec<&Column> = new
         .columns
         .iter()
-        .filter(|c| old.column(&c.name).is_some_and(|o| o.canonical != c.canonical))
+        .filter(|c| {
+            old.column(&c.name)
+                .is_some_and(|o| o.canonical != c.canonical)
+        })
         .collect();
     let index_of = |t: &Table, name: &str| t.all_indexes().find(|i| same(&i.name, name)).cloned();
     let gone_keys: Vec<&Index> = old
@@ -307,7 +324,12 @@ fn alter(old: &Table, new: &Table) -> Result<Option<Change>, String> {
         .all_indexes()
         .filter(|i| index_of(old, &i.name).is_none_or(|o| o.canonical != i.canonical))
         .collect();
-    if dropped.is_empty() && added.is_empty() && modified.is_empty() && gone_keys.is_empty() && new_keys.is_empty() {
+    if dropped.is_empty()
+        && added.is_empty()
+        && modified.is_empty()
+        && gone_keys.is_empty()
+        && new_keys.is_empty()
+    {
         return Ok(None);
     }
     for (_, column) in &added {
@@ -451,11 +473,9 @@ fn implicit_value(ty: &SqlType) -> Option<String> {
             .first()
             .map(|v| format!("'{}'", v.replace('\'', "''"))),
         SqlType::Bytes => Some("X''".to_owned()),
-        SqlType::Date
-        | SqlType::DateTime
-        | SqlType::Timestamp
-        | SqlType::Time
-        | SqlType::Json => None,
+        SqlType::Date | SqlType::DateTime | SqlType::Timestamp | SqlType::Time | SqlType::Json => {
+            None
+        }
     }
 }
 

@@ -14,8 +14,11 @@ pub use user_model_gen::{USER_ROWS, User, UserModel};
 /// when the cache config's `prefix` is set to it, which is its default.
 pub const CACHE_PREFIX: &str = "cache";
 
-/// The schema as migrations for each kind of database: `db.migrate(&migrations())` creates the
-/// tables (the embedded mode runs it at start-up; `sqlx migrate run` runs the same files).
+/// The schema as migrations for each kind of database, up to `0002_all_types`:
+/// `db.migrate(&migrations())` creates and alters the tables (services run it at start-up;
+/// `sqlx migrate run` runs the same files). Migrations are history: rzctl appends one when the
+/// DDL changes and never rewrites one a database may have run. (Naming the newest here makes a
+/// new one rebuild this crate, since `sqlx::migrate!` reads the folder at compile time.)
 pub fn migrations() -> rzero::db::Migrations {
     rzero::db::Migrations {
         mysql: sqlx::migrate!("src/model/migrations/mysql"),
