@@ -950,3 +950,65 @@ fn migration_history_problems_are_refused_clearly() {
     );
     assert!(text(&out.stderr).contains("drop and recreate it"));
 }
+
+#[test]
+fn generated_and_database_filled_columns_are_never_written() {
+    let dir = temp();
+    write(
+        dir.path(),
+        "sql/t.sql",
+        "\
+CREATE TABLE `line` (
+  `id` int NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  `price` int NOT NULL,
+  `qty` int NOT NULL,
+  `total` int AS (`price` * `qty`) STORED,
+  `next` int GENERATED ALWAYS AS (`price` + 1) VIRTUAL
+);
+CREATE TABLE `visit` (
+  `id` bigint NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  `create_time` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+",
+    );
+    let out = generate_crate(dir.path(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let line = read(dir.path(), "models/src/model/line_model_gen.rs");
+    assert!(
+        line.contains(
+            "const INSERT: &str = \"INSERT INTO `line` (`price`, `qty`) VALUES (?, ?)\";"
+        ) && line.contains(
+            "const UPDATE: &str = \"UPDATE `line` SET `price` = ?, `qty` = ? WHERE `id` = ?\";"
+        ) && line.contains("pub total: Option<i32>,"),
+        "{line}"
+    );
+    let sqlite = read(
+        dir.path(),
+        "models/src/model/migrations/sqlite/0001_line.sql",
+    );
+    assert!(
+        sqlite.contains("`total` INTEGER GENERATED ALWAYS AS (`price` * `qty`) STORED")
+            && sqlite.contains("`next` INTEGER GENERATED ALWAYS AS (`price` + 1) VIRTUAL"),
+        "{sqlite}"
+    );
+    // Nothing to write but the id: both databases number a NULL id.
+    let visit = read(dir.path(), "models/src/model/visit_model_gen.rs");
+    assert!(
+        visit.contains("const INSERT: &str = \"INSERT INTO `visit` (`id`) VALUES (NULL)\";"),
+        "{visit}"
+    );
+
+    write(
+        dir.path(),
+        "sql/t.sql",
+        "CREATE TABLE `c` (`a` int NOT NULL, `n` int NOT NULL AUTO_INCREMENT, PRIMARY KEY (`a`), KEY (`n`));\n",
+    );
+    let out = generate_crate(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr)
+            .contains("column `c.n` is AUTO_INCREMENT but not the table's only primary key column"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -355,15 +355,14 @@ fn table_ctx(table: &Table, options: &ModelOptions) -> TableCtx {
             format!(".bind(&data.{})", ident(&c.name))
         }
     };
-    let insertable: Vec<&Column> = table
-        .columns
-        .iter()
-        .filter(|c| !c.auto_increment && !ignored(c))
-        .collect();
+    // The database fills auto-increment, ignored and generated columns; MySQL refuses a
+    // value for a generated one.
+    let written = |c: &&Column| !c.auto_increment && !ignored(c) && c.generated.is_none();
+    let insertable: Vec<&Column> = table.columns.iter().filter(written).collect();
     let updatable: Vec<&Column> = table
         .columns
         .iter()
-        .filter(|c| !is_pk(c) && !c.auto_increment && !ignored(c))
+        .filter(|c| !is_pk(c) && written(c))
         .collect();
     let names = |cols: &[&Column]| {
         cols.iter()
@@ -408,12 +407,21 @@ fn table_ctx(table: &Table, options: &ModelOptions) -> TableCtx {
             .map(|u| index_ctx(table, u))
             .collect(),
         pk,
-        insert_sql: format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            quote(&table.name),
-            names(&insertable),
-            vec!["?"; insertable.len()].join(", ")
-        ),
+        insert_sql: match table.columns.iter().find(|c| c.auto_increment) {
+            // Nothing to write but the id to number: `() VALUES ()` is MySQL's spelling and
+            // `DEFAULT VALUES` SQLite's; a NULL id is numbered by both.
+            Some(auto) if insertable.is_empty() => format!(
+                "INSERT INTO {} ({}) VALUES (NULL)",
+                quote(&table.name),
+                quote(&auto.name)
+            ),
+            _ => format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                quote(&table.name),
+                names(&insertable),
+                vec!["?"; insertable.len()].join(", ")
+            ),
+        },
         insert_binds: insertable.iter().map(|c| bind_of(c)).collect(),
         auto_id,
         auto_id_type: pk_columns
@@ -468,6 +476,38 @@ fn distinct_unique_keys(table: &Table) -> Vec<&Index> {
     out
 }
 
+/// Tables whose models could not run on both databases.
+fn shape_problems(table: &Table, options: &ModelOptions) -> Vec<String> {
+    let mut problems = Vec::new();
+    for column in table.columns.iter().filter(|c| c.auto_increment) {
+        let only_key =
+            table.primary_key.len() == 1 && table.primary_key[0].eq_ignore_ascii_case(&column.name);
+        if !only_key {
+            problems.push(format!(
+                "{}: column `{}.{}` is AUTO_INCREMENT but not the table's only primary key column; SQLite numbers only an INTEGER PRIMARY KEY, so the models could not insert there",
+                table.source, table.name, column.name
+            ));
+        }
+    }
+    let ignored = |c: &Column| {
+        options
+            .ignore_columns
+            .iter()
+            .any(|i| i.eq_ignore_ascii_case(&c.name))
+    };
+    let writes_something = table
+        .columns
+        .iter()
+        .any(|c| c.auto_increment || (!ignored(c) && c.generated.is_none()));
+    if !writes_something {
+        problems.push(format!(
+            "{}: an insert into `{}` would write no column (every one is ignored or generated, none auto-increments); leave one out of --ignore-columns",
+            table.source, table.name
+        ));
+    }
+    problems
+}
+
 /// Names rzctl cannot carry into Rust code and file names: MySQL allows almost anything
 /// between back quotes, the generated code does not.
 fn name_problems(table: &Table) -> Vec<String> {
@@ -520,6 +560,7 @@ pub fn plan(
     root: &Path,
 ) -> Result<Plan, ModelError> {
     let mut errors: Vec<String> = tables.iter().flat_map(name_problems).collect();
+    errors.extend(tables.iter().flat_map(|t| shape_problems(t, options)));
     if options.prefix.is_empty()
         || options.prefix.contains(['"', '\\'])
         || options.prefix.chars().any(char::is_control)
