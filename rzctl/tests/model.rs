@@ -507,6 +507,7 @@ CREATE TABLE `order` (
             "sql/*.sql",
             "--dir",
             "out",
+            "--cache",
             "--prefix",
             "a\"b",
         ],
@@ -910,7 +911,9 @@ fn migration_history_problems_are_refused_clearly() {
     write(
         dir.path(),
         "sql/shop.sql",
-        &SHOP_V1.replace("PRIMARY KEY (`id`),", "PRIMARY KEY (`id`, `mobile`),"),
+        &SHOP_V1
+            .replace("PRIMARY KEY (`id`),", "PRIMARY KEY (`id`, `mobile`),")
+            .replace("unsigned NOT NULL AUTO_INCREMENT,", "unsigned NOT NULL,"),
     );
     let out = generate_crate(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(1));
@@ -1008,6 +1011,51 @@ CREATE TABLE `visit` (
     assert!(
         text(&out.stderr)
             .contains("column `c.n` is AUTO_INCREMENT but not the table's only primary key column"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn without_cache_the_models_go_straight_to_the_database() {
+    let dir = temp();
+    write(dir.path(), "sql/user.sql", &user_sql());
+    let rzero = rzero_path();
+    let args = [
+        "model",
+        "mysql",
+        "ddl",
+        "--src",
+        "sql/*.sql",
+        "--dir",
+        "models",
+        "--rzero-path",
+        rzero.to_str().unwrap_or_default(),
+    ];
+    let out = rzctl(dir.path(), &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let generated = read(dir.path(), "models/src/model/user_model_gen.rs");
+    insta::assert_snapshot!("user_model_gen_uncached", generated);
+    for cache_only in ["query_row", "keys_of", "delete_after_commit", "_key("] {
+        assert!(
+            !generated.contains(cache_only),
+            "{cache_only} in:\n{generated}"
+        );
+    }
+    let module = read(dir.path(), "models/src/model/mod.rs");
+    assert!(
+        module.contains("pub fn new(db: rzero::db::Db) -> Self {")
+            && !module.contains("CACHE_PREFIX"),
+        "{module}"
+    );
+
+    // A prefix names cache keys, which these models have none of.
+    let mut with_prefix = args.to_vec();
+    with_prefix.extend(["--prefix", "shop"]);
+    let out = rzctl(dir.path(), &with_prefix);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--cache"),
         "{}",
         text(&out.stderr)
     );

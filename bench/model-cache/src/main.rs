@@ -108,7 +108,7 @@ async fn run(name: &str) -> Result<f64, Failure> {
     }
     db.migrate(&migrations()).await?;
     let conf = CacheConf {
-        prefix: format!("{name}:cache"),
+        prefix: Some(format!("{name}:cache")),
         ..CacheConf::default()
     };
     let store: Arc<dyn CacheStore> = Arc::new(RedisStore::connect(&redis, conf.timeout).await?);

@@ -1,11 +1,13 @@
 //! The generated models on both kinds of database: MariaDB with Redis (distributed mode) and
 //! SQLite with the in-process cache (embedded mode). Every column type round-trips through
-//! insert, find, update and delete; unique-key lookups and transactions keep the cache right.
+//! insert, find, update and delete; unique-key lookups and transactions keep the cache right;
+//! models generated without `--cache` read the database itself.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
 use chrono::{NaiveDate, NaiveTime};
-use model_example::model::{AllTypes, Models, User, migrations};
+use model_example::model::{AllTypes, CACHE_PREFIX, Models, User, migrations};
+use model_example::plain;
 use rzero::cache::{Cache, CacheConf, CacheStore, MemoryStore, RedisStore};
 use rzero::db::{Db, DbConf};
 use rzero::sqlc::{CachedConn, SqlcError};
@@ -36,7 +38,7 @@ fn rand_u32() -> u32 {
 
 fn conf(name: &str) -> CacheConf {
     CacheConf {
-        prefix: format!("{name}:cache"),
+        prefix: Some(format!("{name}:cache")),
         ..CacheConf::default()
     }
 }
@@ -91,7 +93,7 @@ impl Backend {
     async fn finish(self) {
         if let Some((admin, name)) = self.cleanup {
             rzero::with_db!(&admin, pool => sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE `{name}`"))).execute(pool).await.map(|_| ())).unwrap();
-            drop_redis_keys(&format!("{}*", self.cache.conf().prefix)).await;
+            drop_redis_keys(&format!("{}*", self.cache.prefix())).await;
         }
     }
 }
@@ -377,4 +379,95 @@ async fn instances_starting_together_migrate_once() {
         start.await.unwrap().unwrap();
     }
     rzero::with_db!(&admin, pool => sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE `{name}`"))).execute(pool).await.map(|_| ())).unwrap();
+}
+
+/// A backend's database, for writes behind the models' back.
+fn db_of(backend: &Backend) -> Db {
+    backend.models.user.conn().db().clone()
+}
+
+async fn the_cache_flag_decides_where_reads_go(backend: Backend) {
+    let db = db_of(&backend);
+    let cached = &backend.models.user;
+    let direct = plain::Models::new(db.clone());
+    let row = user("cy", "m-9");
+    let id = direct
+        .user
+        .insert(&plain::User {
+            id: 0,
+            name: row.name,
+            mobile: row.mobile,
+            avatar: None,
+            create_time: row.create_time,
+            update_time: row.update_time,
+        })
+        .await
+        .unwrap();
+    assert_eq!(cached.find_one(id).await.unwrap().unwrap().name, "cy");
+    // A write behind both models' back: the model generated without --cache sees it at once,
+    // the cached one keeps answering from its entry until a write of its own deletes it.
+    rzero::with_db!(&db, pool => sqlx::query("UPDATE `user` SET `name` = 'cyd' WHERE `id` = ?").bind(id).execute(pool).await.map(|_| ())).unwrap();
+    assert_eq!(direct.user.find_one(id).await.unwrap().unwrap().name, "cyd");
+    assert_eq!(
+        direct
+            .user
+            .find_one_by_mobile("m-9")
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "cyd"
+    );
+    assert_eq!(cached.find_one(id).await.unwrap().unwrap().name, "cy");
+    let mut row = direct.user.find_one(id).await.unwrap().unwrap();
+    row.avatar = Some("a.png".to_owned());
+    direct.user.update(&row).await.unwrap();
+    assert_eq!(
+        direct
+            .user
+            .find_one(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .avatar
+            .as_deref(),
+        Some("a.png")
+    );
+    direct.user.delete(id).await.unwrap();
+    assert_eq!(direct.user.find_one(id).await.unwrap(), None);
+    backend.finish().await;
+}
+
+#[tokio::test]
+async fn the_cache_flag_decides_where_reads_go_on_mariadb_and_redis() {
+    the_cache_flag_decides_where_reads_go(mariadb("flag").await).await;
+}
+
+#[tokio::test]
+async fn the_cache_flag_decides_where_reads_go_on_sqlite_and_memory() {
+    the_cache_flag_decides_where_reads_go(sqlite("flag").await).await;
+}
+
+#[tokio::test]
+async fn keys_start_with_the_generated_prefix_unless_the_config_names_one() {
+    let db = Db::connect(&DbConf::default()).await.unwrap();
+    let cache = |prefix: Option<&str>| {
+        Cache::new(
+            "prefix",
+            Arc::new(MemoryStore::new(100)),
+            CacheConf {
+                prefix: prefix.map(str::to_owned),
+                ..CacheConf::default()
+            },
+        )
+    };
+    let generated = Models::new(CachedConn::new(db.clone(), cache(None)));
+    assert_eq!(
+        generated.user.id_key(7),
+        format!("{CACHE_PREFIX}:user:id:7")
+    );
+    assert_eq!(CACHE_PREFIX, "cache", "rzctl's --prefix default");
+    let configured = Models::new(CachedConn::new(db, cache(Some("tenant-a"))));
+    assert_eq!(configured.user.id_key(7), "tenant-a:user:id:7");
+    assert_eq!(configured.user.mobile_key("m"), "tenant-a:user:mobile:m");
 }

@@ -8,7 +8,9 @@ use rzctl::emit::writer::{self, Mode};
 use rzctl::emit::{FileKind, Output};
 use rzctl::model::cargo_edit::add_model_dependencies;
 use rzctl::model::migrate::{self, Existing, Found};
-use rzctl::model::service::{DEFAULT_IGNORED, Layout, ModelOptions, migrations_dir, plan};
+use rzctl::model::service::{
+    DEFAULT_IGNORED, DEFAULT_PREFIX, Layout, ModelOptions, migrations_dir, plan,
+};
 use rzctl::model::{SqlType, Table, ddl};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,12 +51,14 @@ pub struct ModelTarget {
     /// the models need); elsewhere, a library crate of its own.
     #[arg(long, short = 'd', value_name = "DIR")]
     pub dir: PathBuf,
-    /// Read and write rows through the cache (Redis or in-process).
+    /// Read and write rows through the cache (Redis or in-process); without it the models
+    /// go straight to the database.
     #[arg(long, short = 'c')]
     pub cache: bool,
-    /// The cache key prefix: keys are `<prefix>:<table>:<column>:<value>`.
-    #[arg(long, default_value = "cache")]
-    pub prefix: String,
+    /// The models' cache key prefix, `cache` by default: keys are
+    /// `<prefix>:<table>:<column>:<value>` unless the cache config sets `prefix`. Needs --cache.
+    #[arg(long, value_name = "PREFIX", requires = "cache")]
+    pub prefix: Option<String>,
     /// Columns left out of inserts and updates (the database fills them), comma separated.
     #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_IGNORED.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>())]
     pub ignore_columns: Vec<String>,
@@ -338,7 +342,10 @@ fn generate(tables: &[Table], source: &str, target: &ModelTarget) -> ExitCode {
     };
     let options = ModelOptions {
         cache: target.cache,
-        prefix: target.prefix.clone(),
+        prefix: target
+            .prefix
+            .clone()
+            .unwrap_or_else(|| DEFAULT_PREFIX.to_owned()),
         ignore_columns: target.ignore_columns.clone(),
         layout: layout.clone(),
         source: source.to_owned(),

@@ -31,10 +31,15 @@ pub enum Layout {
     Module { module_dir: PathBuf },
 }
 
+/// The cache key prefix without `--prefix`: go-zero's.
+pub const DEFAULT_PREFIX: &str = "cache";
+
 #[derive(Debug, Clone)]
 pub struct ModelOptions {
+    /// Models read through the cache; without, straight from the database.
     pub cache: bool,
-    /// The cache key prefix (`--prefix`), published as `CACHE_PREFIX` for the cache config.
+    /// The cache key prefix (`--prefix`): the models' keys start with it unless the cache
+    /// config sets one.
     pub prefix: String,
     pub ignore_columns: Vec<String>,
     pub layout: Layout,

@@ -25,7 +25,7 @@ mod store;
 
 pub use bloom::{BitStore, BloomError, BloomFilter, MAX_BITS, MemoryBits};
 pub use memory::MemoryStore;
-pub use node::{Cache, Lookup, TakeError};
+pub use node::{Cache, DEFAULT_PREFIX, Lookup, TakeError};
 pub use redis_store::RedisStore;
 pub use store::{CacheError, CacheStore};
 
@@ -41,8 +41,10 @@ pub struct CacheConf {
     pub redis: String,
     /// Entries the in-process cache keeps at most.
     pub capacity: u64,
-    /// Prepended to every key with a `:`; go-zero's keys start with `cache`.
-    pub prefix: String,
+    /// Prepended to every key with a `:`. Unset, a generated model's keys start with the
+    /// prefix rzctl was given (`--prefix`, `cache` by default, as go-zero's do); set, every
+    /// model's keys start with this.
+    pub prefix: Option<String>,
     /// How long a row stays cached (each entry gets +-5 % of it).
     #[serde(deserialize_with = "deserialize_duration")]
     pub expiry: Duration,
@@ -65,7 +67,7 @@ impl Default for CacheConf {
         Self {
             redis: String::new(),
             capacity: 100_000,
-            prefix: "cache".to_owned(),
+            prefix: None,
             expiry: Duration::from_secs(7 * 24 * 3600),
             not_found_expiry: Duration::from_secs(60),
             timeout: Duration::from_millis(500),

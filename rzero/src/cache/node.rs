@@ -47,7 +47,13 @@ type Loaded = Result<Option<Arc<str>>, TakeError>;
 #[derive(Clone)]
 pub struct Cache {
     inner: Arc<Inner>,
+    /// What keys start with: the config's prefix, else the one the models were generated
+    /// with (see [`Cache::with_default_prefix`]), else [`DEFAULT_PREFIX`].
+    prefix: Arc<str>,
 }
+
+/// The key prefix when neither the config nor the models name one: go-zero's.
+pub const DEFAULT_PREFIX: &str = "cache";
 
 struct Inner {
     name: String,
@@ -72,6 +78,7 @@ impl Cache {
     pub fn new(name: &str, store: Arc<dyn CacheStore>, conf: CacheConf) -> Self {
         let fallback =
             (conf.fallback_concurrency > 0).then(|| Semaphore::new(conf.fallback_concurrency));
+        let prefix = Arc::from(conf.prefix.as_deref().unwrap_or(DEFAULT_PREFIX));
         Self {
             inner: Arc::new(Inner {
                 name: name.to_owned(),
@@ -81,12 +88,31 @@ impl Cache {
                 conf,
                 flights: SingleFlight::new(),
             }),
+            prefix,
         }
     }
 
-    /// `prefix:part:part...`: the configured prefix before the parts.
+    /// The same cache with keys under `prefix`, unless the config sets one (which wins):
+    /// generated models pass the prefix rzctl was given.
+    #[must_use]
+    pub fn with_default_prefix(&self, prefix: &str) -> Cache {
+        if self.inner.conf.prefix.is_some() || *self.prefix == *prefix {
+            return self.clone();
+        }
+        Cache {
+            inner: Arc::clone(&self.inner),
+            prefix: Arc::from(prefix),
+        }
+    }
+
+    /// What this cache's keys start with.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// `prefix:part:part...`: the prefix before the parts.
     pub fn key(&self, parts: &[&str]) -> String {
-        let prefix = &self.inner.conf.prefix;
+        let prefix = &*self.prefix;
         let mut key =
             String::with_capacity(prefix.len() + parts.iter().map(|p| p.len() + 1).sum::<usize>());
         key.push_str(prefix);
@@ -385,6 +411,26 @@ mod tests {
     #[test]
     fn keys_join_the_prefix_and_parts() {
         assert_eq!(cache().key(&["user", "id", "1"]), "cache:user:id:1");
+    }
+
+    #[test]
+    fn the_config_prefix_wins_over_the_models_default() {
+        let models = cache().with_default_prefix("shop");
+        assert_eq!(models.key(&["user", "id", "1"]), "shop:user:id:1");
+        let configured = Cache::new(
+            "test",
+            Arc::new(MemoryStore::new(10)),
+            CacheConf {
+                prefix: Some("tenant".to_owned()),
+                ..CacheConf::default()
+            },
+        );
+        assert_eq!(
+            configured
+                .with_default_prefix("shop")
+                .key(&["user", "id", "1"]),
+            "tenant:user:id:1"
+        );
     }
 
     #[test]

@@ -72,6 +72,16 @@ impl CachedConn {
         Self { db, cache: None }
     }
 
+    /// The same connection with cache keys under `prefix` unless the cache config sets one;
+    /// generated models call it with the prefix rzctl was given (`--prefix`).
+    #[must_use]
+    pub fn with_default_prefix(&self, prefix: &str) -> Self {
+        Self {
+            db: self.db.clone(),
+            cache: self.cache.as_ref().map(|c| c.with_default_prefix(prefix)),
+        }
+    }
+
     pub fn db(&self) -> &Db {
         &self.db
     }

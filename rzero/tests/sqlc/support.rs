@@ -65,7 +65,7 @@ pub async fn create_users(db: &Db) {
 
 pub fn cache_conf(prefix: &str) -> CacheConf {
     CacheConf {
-        prefix: format!("{prefix}:cache"),
+        prefix: Some(format!("{prefix}:cache")),
         double_delete_delay: Some(Duration::from_millis(200)),
         ..CacheConf::default()
     }
@@ -181,7 +181,7 @@ impl Users {
 pub async fn drop_keys(cache: &Cache) {
     let client = redis::Client::open(REDIS).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let pattern = format!("{}*", cache.conf().prefix);
+    let pattern = format!("{}*", cache.prefix());
     let mut cursor = 0u64;
     loop {
         let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")

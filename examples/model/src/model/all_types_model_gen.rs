@@ -59,16 +59,20 @@ const INSERT: &str = "INSERT INTO `all_types` (`flag`, `ok`, `tiny`, `tiny_u`, `
 const UPDATE: &str = "UPDATE `all_types` SET `flag` = ?, `ok` = ?, `tiny` = ?, `tiny_u` = ?, `small` = ?, `small_u` = ?, `medium` = ?, `medium_u` = ?, `regular` = ?, `regular_u` = ?, `big` = ?, `big_u` = ?, `price` = ?, `ratio` = ?, `score` = ?, `code` = ?, `title` = ?, `body` = ?, `tiny_text` = ?, `medium_text` = ?, `long_text` = ?, `raw` = ?, `fixed_raw` = ?, `blob_data` = ?, `tiny_blob` = ?, `medium_blob` = ?, `long_blob` = ?, `day` = ?, `moment` = ?, `stamp` = ?, `clock` = ?, `birth_year` = ?, `doc` = ?, `kind` = ?, `maybe_int` = ?, `maybe_price` = ?, `serial` = ? WHERE `id` = ?";
 const DELETE: &str = "DELETE FROM `all_types` WHERE `id` = ?";
 
-/// Reads and writes `all_types` through the cache: rows by primary key and by
-/// unique key are cached, and every write deletes the entries of the rows it touches.
+/// Reads and writes `all_types` through the cache: rows by primary key and by unique key
+/// are cached, and every write deletes the entries of the rows it touches.
 #[derive(Debug, Clone)]
 pub struct AllTypesModel {
     conn: CachedConn,
 }
 
 impl AllTypesModel {
+    /// The model on `conn`; its keys start with [`super::CACHE_PREFIX`] unless the cache
+    /// config sets `prefix`.
     pub fn new(conn: CachedConn) -> Self {
-        Self { conn }
+        Self {
+            conn: conn.with_default_prefix(super::CACHE_PREFIX),
+        }
     }
 
     /// The connection, for queries of your own (see `all_types_model.rs`).
