@@ -401,6 +401,11 @@ fn datasource_reads_the_same_models_from_a_live_mariadb() {
     let sql = user_sql();
     let table_ddl = &sql[sql.find("CREATE TABLE").unwrap_or_default()..];
     let database = TempDatabase::create(table_ddl);
+    // A view matches the pattern too, but has no rows of its own to model.
+    mysql(
+        "CREATE VIEW `us_names` AS SELECT `id`, `name` FROM `user`",
+        Some(&database.0),
+    );
     let dir = temp();
     write(dir.path(), "sql/user.sql", &sql);
     assert!(generate_crate(dir.path(), &[]).status.success());
@@ -426,6 +431,12 @@ fn datasource_reads_the_same_models_from_a_live_mariadb() {
         ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !dir.path()
+            .join("live/src/model/us_names_model_gen.rs")
+            .exists(),
+        "the view was skipped"
+    );
     let from_live = read(dir.path(), "live/src/model/user_model_gen.rs");
     // Only the header's source differs: MariaDB spells the DDL its own way, which must not
     // change the model.
