@@ -422,9 +422,12 @@ fn rebuild(old: &Table, new: &Table) -> String {
                 columns.push(quote(&column.name));
                 values.push(quote(&before.name));
             }
-            // A new column takes its default; NOT NULL without one gets what MySQL gives
-            // the rows that exist (0, '', the first enum member).
-            _ if !column.nullable && column.default.is_none() && !column.auto_increment => {
+            // A new column takes its default; NOT NULL without one (in SQLite) gets what
+            // MySQL gives the rows that exist (0, '', the first enum member).
+            _ if !column.nullable
+                && sqlite::default_of(column).is_none()
+                && !column.auto_increment =>
+            {
                 if let Some(value) = implicit_value(&column.ty) {
                     columns.push(quote(&column.name));
                     values.push(value);

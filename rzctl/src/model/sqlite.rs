@@ -1,7 +1,7 @@
 //! A MySQL table in SQLite's terms, for the embedded mode: the same columns, keys, defaults
 //! and generated columns, with `ON UPDATE CURRENT_TIMESTAMP` kept by a trigger.
 
-use super::schema::{Index, SqlType, Table};
+use super::schema::{Column, Index, SqlType, Table};
 use super::types::{quote, sqlite_type};
 
 /// The statements that create `table` in SQLite.
@@ -44,11 +44,7 @@ pub fn create_table(table: &Table, name: &str, if_not_exists: bool) -> String {
                     "VIRTUAL"
                 }
             ));
-        } else if let Some(default) = column
-            .default
-            .as_deref()
-            .and_then(|d| sqlite_default(d, &column.ty))
-        {
+        } else if let Some(default) = default_of(column) {
             line.push_str(&format!(" DEFAULT {default}"));
         }
         lines.push(line);
@@ -130,9 +126,27 @@ fn now(ty: &SqlType) -> &'static str {
     }
 }
 
-/// A MySQL default SQLite understands, or `None` (dropped) for MySQL-only expressions.
+/// The column's default in SQLite, or `None` when it has none there (MySQL-only
+/// expressions are dropped).
+pub fn default_of(column: &Column) -> Option<String> {
+    sqlite_default(column.default.as_deref()?, &column.ty)
+}
+
+/// A MySQL default SQLite understands, or `None` for MySQL-only expressions.
 fn sqlite_default(default: &str, ty: &SqlType) -> Option<String> {
     let upper = default.to_ascii_uppercase();
+    // A bit-value literal, `b'101'`: its number.
+    if let Some(bits) = upper
+        .strip_prefix("B'")
+        .and_then(|rest| rest.strip_suffix('\''))
+    {
+        return u64::from_str_radix(bits, 2).ok().map(|n| n.to_string());
+    }
+    // Decimals are stored as text (see `sqlite_type`); an unquoted default would be stored
+    // as a REAL, `0.00` as `0.0`.
+    if matches!(ty, SqlType::Decimal { .. }) && default.parse::<f64>().is_ok() {
+        return Some(format!("'{default}'"));
+    }
     if upper == "NULL" {
         return Some("NULL".to_owned());
     }
