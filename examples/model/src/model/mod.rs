@@ -4,17 +4,23 @@
 
 mod all_types_model;
 mod all_types_model_gen;
+mod group_member_model;
+mod group_member_model_gen;
 mod user_model;
 mod user_model_gen;
+mod visit_model;
+mod visit_model_gen;
 
 pub use all_types_model_gen::{ALL_TYPES_ROWS, AllTypes, AllTypesModel};
+pub use group_member_model_gen::{GROUP_MEMBER_ROWS, GroupMember, GroupMemberModel};
 pub use user_model_gen::{USER_ROWS, User, UserModel};
+pub use visit_model_gen::{VISIT_ROWS, Visit, VisitModel};
 
 /// The cache key prefix rzctl was given (`--prefix`): every model's keys are
 /// `{CACHE_PREFIX}:<table>:<column>:<value>` unless the cache config sets `prefix`.
 pub const CACHE_PREFIX: &str = "cache";
 
-/// The schema as migrations for each kind of database, up to `0002_all_types`:
+/// The schema as migrations for each kind of database, up to `0005_visit`:
 /// `db.migrate(&migrations())` creates and alters the tables (services run it at start-up;
 /// `sqlx migrate run` runs the same files). Migrations are history: rzctl appends one when the
 /// DDL changes and never rewrites one a database may have run. (Naming the newest here makes a
@@ -31,6 +37,8 @@ pub fn migrations() -> rzero::db::Migrations {
 pub struct Models {
     pub user: UserModel,
     pub all_types: AllTypesModel,
+    pub group_member: GroupMemberModel,
+    pub visit: VisitModel,
 }
 
 impl Models {
@@ -40,6 +48,8 @@ impl Models {
         Self {
             user: UserModel::new(conn.clone()),
             all_types: AllTypesModel::new(conn.clone()),
+            group_member: GroupMemberModel::new(conn.clone()),
+            visit: VisitModel::new(conn.clone()),
         }
     }
 }
