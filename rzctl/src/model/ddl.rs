@@ -1912,7 +1912,9 @@ mod tests {
 
     #[test]
     fn defaults_keep_their_text() {
-        let t = one("CREATE TABLE t (id int PRIMARY KEY, b bit(1) NOT NULL DEFAULT b'1', d decimal(5,2) DEFAULT 1.50);");
+        let t = one(
+            "CREATE TABLE t (id int PRIMARY KEY, b bit(1) NOT NULL DEFAULT b'1', d decimal(5,2) DEFAULT 1.50);",
+        );
         assert_eq!(t.column("b").unwrap().default.as_deref(), Some("B'1'"));
         assert_eq!(t.column("d").unwrap().default.as_deref(), Some("1.50"));
     }
