@@ -90,6 +90,28 @@ fn synonym(word: &str) -> Option<&'static str> {
     })
 }
 
+/// Words after which a name follows, not a type: `ADD COLUMN fixed`, `KEY nchar (...)`.
+const BEFORE_A_NAME: &[Keyword] = &[
+    Keyword::ADD,
+    Keyword::AFTER,
+    Keyword::AS,
+    Keyword::CHANGE,
+    Keyword::COLUMN,
+    Keyword::CONSTRAINT,
+    Keyword::EXISTS,
+    Keyword::FULLTEXT,
+    Keyword::INDEX,
+    Keyword::KEY,
+    Keyword::MODIFY,
+    Keyword::ON,
+    Keyword::REFERENCES,
+    Keyword::RENAME,
+    Keyword::SPATIAL,
+    Keyword::TABLE,
+    Keyword::TO,
+    Keyword::UNIQUE,
+];
+
 /// The tokens with type synonyms replaced where a type is expected (after a column's name),
 /// and `NATIONAL` before a character type dropped; spans stay those of the text as written.
 fn rewrite_synonyms(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
@@ -100,7 +122,10 @@ fn rewrite_synonyms(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             out.push(token);
             continue;
         }
-        let this_is_word = matches!(token.token, Token::Word(_));
+        let this_is_word = match &token.token {
+            Token::Word(w) => w.quote_style.is_some() || !BEFORE_A_NAME.contains(&w.keyword),
+            _ => false,
+        };
         if let Token::Word(word) = &token.token
             && word.quote_style.is_none()
             && previous_is_word
@@ -1917,6 +1942,28 @@ mod tests {
         );
         assert_eq!(t.column("b").unwrap().default.as_deref(), Some("B'1'"));
         assert_eq!(t.column("d").unwrap().default.as_deref(), Some("1.50"));
+    }
+
+    #[test]
+    fn synonyms_are_types_only_where_a_type_goes() {
+        let t = one(
+            "CREATE TABLE t (id int PRIMARY KEY, fixed nchar(2), KEY nchar (fixed));\nALTER TABLE t ADD COLUMN national int, CHANGE COLUMN fixed fixed2 fixed(4,1);",
+        );
+        assert_eq!(
+            t.column("fixed2").unwrap().ty,
+            SqlType::Decimal {
+                precision: Some(4),
+                scale: Some(1)
+            }
+        );
+        assert_eq!(
+            t.column("national").unwrap().ty,
+            SqlType::Int {
+                bytes: 4,
+                unsigned: false
+            }
+        );
+        assert_eq!(t.indexes[0].name, "nchar");
     }
 
     #[test]
