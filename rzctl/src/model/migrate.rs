@@ -468,7 +468,8 @@ fn implicit_value(ty: &SqlType) -> Option<String> {
         | SqlType::Float
         | SqlType::Double => Some("0".to_owned()),
         SqlType::Decimal { scale, .. } => Some(match scale {
-            Some(scale) if *scale > 0 => format!("'0.{}'", "0".repeat(*scale as usize)),
+            // MySQL allows a scale of 30 at most; the DDL's number is not trusted further.
+            Some(scale) if *scale > 0 => format!("'0.{}'", "0".repeat((*scale).min(30) as usize)),
             _ => "'0'".to_owned(),
         }),
         SqlType::Text { .. } | SqlType::Set { .. } => Some("''".to_owned()),
