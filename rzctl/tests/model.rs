@@ -176,6 +176,27 @@ fn no_matching_file_and_strict_mode_are_clear_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("no DDL file matches `none/*.sql`"));
 
+    write(dir.path(), "empty/a.sql", "SET NAMES utf8mb4;\n");
+    write(dir.path(), "empty/b.sql", "-- nothing yet\n");
+    let out = rzctl(
+        dir.path(),
+        &[
+            "model",
+            "mysql",
+            "ddl",
+            "--src",
+            "empty/*.sql",
+            "--dir",
+            "out",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no CREATE TABLE statement in empty/a.sql, empty/b.sql"),
+        "{}",
+        text(&out.stderr)
+    );
+
     write(dir.path(), "sql/user.sql", &user_sql());
     let out = rzctl(
         dir.path(),
