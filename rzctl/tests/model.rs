@@ -86,6 +86,25 @@ CREATE INDEX `idx_missing` ON `comment` (`id`);
 CREATE TABLE `tag` (
   `name` varchar(32) NOT NULL
 );
+CREATE INDEX `title_idx` ON `post` (`title`);
+ALTER TABLE `post` ADD COLUMN `body` text;
+CREATE TABLE `post_copy` LIKE `post`;
+CREATE TABLE `post_titles` AS SELECT `title` FROM `post`;
+DROP TABLE `never_created`;
+CREATE TABLE `tagged` (`id` int PRIMARY KEY, `tag` varchar(8));
+DROP INDEX `no_such_key` ON `tagged`;
+",
+    );
+    write(
+        dir.path(),
+        "sql/session.sql",
+        "\
+GRANT SELECT ON shop.* TO 'app'@'%';
+FLUSH PRIVILEGES;
+RENAME TABLE `a` TO `b`;
+SHOW TABLES;
+LOCK TABLES `tagged` WRITE;
+UNLOCK TABLES;
 ",
     );
     write(
@@ -156,6 +175,27 @@ fn no_matching_file_and_strict_mode_are_clear_errors() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("no DDL file matches `none/*.sql`"));
+
+    write(dir.path(), "empty/a.sql", "SET NAMES utf8mb4;\n");
+    write(dir.path(), "empty/b.sql", "-- nothing yet\n");
+    let out = rzctl(
+        dir.path(),
+        &[
+            "model",
+            "mysql",
+            "ddl",
+            "--src",
+            "empty/*.sql",
+            "--dir",
+            "out",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no CREATE TABLE statement in empty/a.sql, empty/b.sql"),
+        "{}",
+        text(&out.stderr)
+    );
 
     write(dir.path(), "sql/user.sql", &user_sql());
     let out = rzctl(
@@ -340,6 +380,10 @@ serde = { version = \"1.0.200\", features = [\"derive\", \"rc\"] }
 struct TempDatabase(String);
 
 impl TempDatabase {
+    fn url(&self) -> String {
+        format!("mysql://root@127.0.0.1:3306/{}", self.0)
+    }
+
     fn create(ddl: &str) -> TempDatabase {
         let name = format!(
             "rz_datasource_{}_{}",
@@ -378,6 +422,11 @@ fn datasource_reads_the_same_models_from_a_live_mariadb() {
     let sql = user_sql();
     let table_ddl = &sql[sql.find("CREATE TABLE").unwrap_or_default()..];
     let database = TempDatabase::create(table_ddl);
+    // A view matches the pattern too, but has no rows of its own to model.
+    mysql(
+        "CREATE VIEW `us_names` AS SELECT `id`, `name` FROM `user`",
+        Some(&database.0),
+    );
     let dir = temp();
     write(dir.path(), "sql/user.sql", &sql);
     assert!(generate_crate(dir.path(), &[]).status.success());
@@ -403,6 +452,12 @@ fn datasource_reads_the_same_models_from_a_live_mariadb() {
         ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !dir.path()
+            .join("live/src/model/us_names_model_gen.rs")
+            .exists(),
+        "the view was skipped"
+    );
     let from_live = read(dir.path(), "live/src/model/user_model_gen.rs");
     // Only the header's source differs: MariaDB spells the DDL its own way, which must not
     // change the model.
@@ -484,6 +539,7 @@ CREATE TABLE `order` (
             "sql/*.sql",
             "--dir",
             "out",
+            "--cache",
             "--prefix",
             "a\"b",
         ],
@@ -516,4 +572,533 @@ fn a_unique_key_over_the_primary_key_adds_no_second_finder() {
     );
     assert_eq!(generated.matches("pub async fn find_one_by_id(").count(), 0);
     assert_eq!(generated.matches("pub async fn find_one(").count(), 1);
+}
+
+const SHOP_V1: &str = "\
+CREATE TABLE `user` (
+  `id` bigint unsigned NOT NULL AUTO_INCREMENT,
+  `name` varchar(64) NOT NULL,
+  `mobile` varchar(32) NOT NULL,
+  `update_time` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `mobile_unique` (`mobile`)
+) ENGINE=InnoDB COMMENT='users';
+CREATE TABLE `shop`.`tag` (
+  `id` int NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  `label` varchar(16) NOT NULL,
+  KEY `label_idx` (`label`) USING HASH COMMENT 'by label'
+);
+";
+
+/// v1 with two columns and a key added to `user`, a table `post` added, `tag` removed.
+const SHOP_V2: &str = "\
+CREATE TABLE `user` (
+  `id` bigint unsigned NOT NULL AUTO_INCREMENT,
+  `name` varchar(64) NOT NULL,
+  `bio` varchar(255) NOT NULL DEFAULT '' COMMENT 'about me',
+  `level` int NOT NULL,
+  `mobile` varchar(32) NOT NULL,
+  `update_time` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `mobile_unique` (`mobile`),
+  KEY `name_idx` (`name`)
+) ENGINE=InnoDB COMMENT='users';
+CREATE TABLE `post` (
+  `id` bigint NOT NULL AUTO_INCREMENT,
+  `user_id` bigint unsigned NOT NULL,
+  `title` varchar(100) NOT NULL,
+  PRIMARY KEY (`id`),
+  KEY `user_idx` (`user_id`)
+);
+";
+
+/// v2 with `user.level` dropped and only a key added to `post`.
+fn shop_v3() -> String {
+    SHOP_V2.replace("  `level` int NOT NULL,\n", "").replace(
+        "  KEY `user_idx` (`user_id`)\n",
+        "  KEY `user_idx` (`user_id`),\n  KEY `title_idx` (`title`)\n",
+    )
+}
+
+fn migration_files(dir: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for kind in ["mysql", "sqlite"] {
+        let folder = dir.join("models/src/model/migrations").join(kind);
+        let mut names: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap_or_else(|e| panic!("{}: {e}", folder.display()))
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect();
+        names.sort();
+        for name in names {
+            let path = format!("{kind}/{name}");
+            files.push((path, common::read(&folder.join(&name))));
+        }
+    }
+    files
+}
+
+/// Runs the generated migrations of one kind, as sqlx does at a service's start-up.
+async fn migrate(dir: &Path, kind: &str, url: &str) -> Result<(), String> {
+    let folder = dir.join("models/src/model/migrations").join(kind);
+    let mut migrator = sqlx::migrate::Migrator::new(folder.as_path())
+        .await
+        .map_err(|e| e.to_string())?;
+    // One migrator at a time here; MariaDB answers sqlx's lock request without waiting.
+    migrator.set_locking(false);
+    match kind {
+        "mysql" => {
+            let pool = sqlx::MySqlPool::connect(url)
+                .await
+                .map_err(|e| e.to_string())?;
+            let result = migrator.run(&pool).await.map_err(|e| e.to_string());
+            pool.close().await;
+            result
+        }
+        _ => {
+            let pool = sqlx::SqlitePool::connect(url)
+                .await
+                .map_err(|e| e.to_string())?;
+            let result = migrator.run(&pool).await.map_err(|e| e.to_string());
+            pool.close().await;
+            result
+        }
+    }
+}
+
+async fn exec(kind: &str, url: &str, sql: &str) {
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    let result = match kind {
+        "mysql" => {
+            let pool = sqlx::MySqlPool::connect(url)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let r = sqlx::query(sql).execute(&pool).await.map(|_| ());
+            pool.close().await;
+            r
+        }
+        _ => {
+            let pool = sqlx::SqlitePool::connect(url)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let r = sqlx::query(sql).execute(&pool).await.map(|_| ());
+            pool.close().await;
+            r
+        }
+    };
+    result.unwrap_or_else(|e| panic!("{kind}: {e}"));
+}
+
+/// The first row of a query whose columns are all read as text.
+async fn row(kind: &str, url: &str, sql: &str) -> Vec<String> {
+    use sqlx::Row;
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    match kind {
+        "mysql" => {
+            let pool = sqlx::MySqlPool::connect(url)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let row = sqlx::query(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            let out = (0..row.len()).map(|i| row.get::<String, _>(i)).collect();
+            pool.close().await;
+            out
+        }
+        _ => {
+            let pool = sqlx::SqlitePool::connect(url)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let row = sqlx::query(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            let out = (0..row.len()).map(|i| row.get::<String, _>(i)).collect();
+            pool.close().await;
+            out
+        }
+    }
+}
+
+/// Migrations are history: each change of the DDL appends a migration and leaves the ones a
+/// database ran alone, so databases migrated before keep starting and keep their rows.
+#[tokio::test]
+async fn changing_the_ddl_appends_migrations_that_keep_the_data() {
+    let dir = temp();
+    write(dir.path(), "sql/shop.sql", SHOP_V1);
+    let out = generate_crate(dir.path(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v1 = migration_files(dir.path());
+    let names: Vec<&str> = v1.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "mysql/0001_user.sql",
+            "mysql/0002_tag.sql",
+            "sqlite/0001_user.sql",
+            "sqlite/0002_tag.sql"
+        ]
+    );
+    // The MySQL migration is the DDL as written, without the schema (the migrations run in
+    // the database they are given); sqlparser would have printed `USING HASH, COMMENT`.
+    assert!(
+        v1[1].1.contains("CREATE TABLE `tag` (")
+            && v1[1]
+                .1
+                .contains("KEY `label_idx` (`label`) USING HASH COMMENT 'by label'\n);"),
+        "{}",
+        v1[1].1
+    );
+    assert!(
+        v1[0].1.ends_with(&format!(
+            "{};\n",
+            &SHOP_V1[..SHOP_V1.find(";\n").unwrap_or(0)]
+        )),
+        "{}",
+        v1[0].1
+    );
+
+    let database = TempDatabase::create("SELECT 1");
+    let sqlite_file = dir.path().join("shop.db");
+    let sqlite = format!("sqlite://{}?mode=rwc", sqlite_file.display());
+    let targets = [("mysql", database.url()), ("sqlite", sqlite)];
+    for (kind, url) in &targets {
+        migrate(dir.path(), kind, url)
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        exec(
+            kind,
+            url,
+            "INSERT INTO `user` (`name`, `mobile`) VALUES ('ann', '138')",
+        )
+        .await;
+        exec(kind, url, "INSERT INTO `tag` (`label`) VALUES ('rust')").await;
+    }
+
+    // Two columns and a key on `user`, a table added, a table removed.
+    write(dir.path(), "sql/shop.sql", SHOP_V2);
+    let out = generate_crate(dir.path(), &["--check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "--check sees the migrations to write"
+    );
+    assert!(text(&out.stdout).contains("create src/model/migrations/mysql/0003_alter_user.sql"));
+    let out = generate_crate(dir.path(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let warnings = text(&out.stderr);
+    assert!(
+        warnings.contains("warning: migration 0005_drop_tag drops table `tag` and its rows"),
+        "{warnings}"
+    );
+    let v2 = migration_files(dir.path());
+    for (name, content) in &v1 {
+        assert!(
+            v2.contains(&(name.clone(), content.clone())),
+            "{name} was rewritten"
+        );
+    }
+    let added: Vec<&str> = v2
+        .iter()
+        .filter(|f| !v1.contains(f))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(
+        added,
+        [
+            "mysql/0003_alter_user.sql",
+            "mysql/0004_post.sql",
+            "mysql/0005_drop_tag.sql",
+            "sqlite/0003_alter_user.sql",
+            "sqlite/0004_post.sql",
+            "sqlite/0005_drop_tag.sql"
+        ]
+    );
+    let alter = read(
+        dir.path(),
+        "models/src/model/migrations/mysql/0003_alter_user.sql",
+    );
+    assert!(
+        alter.contains(
+            "ADD COLUMN `bio` varchar(255) NOT NULL DEFAULT '' COMMENT 'about me' AFTER `name`"
+        ) && alter.contains("ADD COLUMN `level` int NOT NULL AFTER `bio`")
+            && alter.contains("ADD KEY `name_idx` (`name`)"),
+        "{alter}"
+    );
+    let out = generate_crate(dir.path(), &["--check"]);
+    assert!(
+        out.status.success(),
+        "a second run finds nothing to migrate: {}",
+        text(&out.stdout)
+    );
+
+    for (kind, url) in &targets {
+        migrate(dir.path(), kind, url)
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(
+            row(
+                kind,
+                url,
+                "SELECT `name`, `bio`, CAST(`level` AS CHAR), `mobile` FROM `user`"
+            )
+            .await,
+            ["ann", "", "0", "138"],
+            "{kind} kept the row"
+        );
+        exec(
+            kind,
+            url,
+            "INSERT INTO `user` (`name`, `mobile`, `level`) VALUES ('bob', '139', 2)",
+        )
+        .await;
+        exec(
+            kind,
+            url,
+            "INSERT INTO `post` (`user_id`, `title`) VALUES (1, 'hello')",
+        )
+        .await;
+        let tags = row(
+            kind,
+            url,
+            "SELECT CAST(COUNT(*) AS CHAR) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'tag'",
+        );
+        if *kind == "mysql" {
+            assert_eq!(tags.await, ["0"], "tag is gone");
+        } else {
+            drop(tags);
+            assert_eq!(
+                row(
+                    kind,
+                    url,
+                    "SELECT CAST(COUNT(*) AS TEXT) FROM sqlite_master WHERE name = 'tag'"
+                )
+                .await,
+                ["0"],
+                "tag is gone"
+            );
+        }
+    }
+
+    // A column dropped, and only a key added (SQLite then creates an index, nothing more).
+    write(dir.path(), "sql/shop.sql", &shop_v3());
+    let out = generate_crate(dir.path(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("drops column `user.level` and its values"),
+        "{}",
+        text(&out.stderr)
+    );
+    let post = read(
+        dir.path(),
+        "models/src/model/migrations/sqlite/0007_alter_post.sql",
+    );
+    assert!(
+        post.contains("CREATE INDEX IF NOT EXISTS `post_title_idx` ON `post` (`title`);")
+            && !post.contains("_rzctl_new_"),
+        "{post}"
+    );
+    for (kind, url) in &targets {
+        migrate(dir.path(), kind, url)
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(
+            row(
+                kind,
+                url,
+                "SELECT `name`, `bio`, `mobile` FROM `user` WHERE `name` = 'bob'"
+            )
+            .await,
+            ["bob", "", "139"],
+            "{kind}"
+        );
+        assert_eq!(
+            row(kind, url, "SELECT `title` FROM `post`").await,
+            ["hello"],
+            "{kind}"
+        );
+    }
+    let out = generate_crate(dir.path(), &["--check"]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+}
+
+#[test]
+fn migration_history_problems_are_refused_clearly() {
+    let dir = temp();
+    write(dir.path(), "sql/shop.sql", SHOP_V1);
+    assert!(generate_crate(dir.path(), &[]).status.success());
+    let mysql = dir.path().join("models/src/model/migrations/mysql");
+    // Two branches each added a third migration.
+    write(&mysql, "0003_a.sql", "SELECT 1;\n");
+    write(&mysql, "0003_b.sql", "SELECT 1;\n");
+    let out = generate_crate(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("migrations/mysql has two migrations numbered 3: 0003_a.sql and 0003_b.sql"),
+        "{err}"
+    );
+    assert!(
+        err.contains("migration 0003 is in migrations/mysql but not in migrations/sqlite"),
+        "{err}"
+    );
+    std::fs::remove_file(mysql.join("0003_b.sql")).unwrap_or_else(|e| panic!("{e}"));
+    write(
+        dir.path(),
+        "models/src/model/migrations/sqlite/0003_a.sql",
+        "SELECT 1;\n",
+    );
+
+    // A changed primary key is not guessed at.
+    write(
+        dir.path(),
+        "sql/shop.sql",
+        &SHOP_V1
+            .replace("PRIMARY KEY (`id`),", "PRIMARY KEY (`id`, `mobile`),")
+            .replace("unsigned NOT NULL AUTO_INCREMENT,", "unsigned NOT NULL,"),
+    );
+    let out = generate_crate(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("the primary key of `user` changes from (id) to (id, mobile)"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A reset starts over, but not over a migration of the user's own.
+    let out = generate_crate(dir.path(), &["--reset-migrations"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("0003_a.sql is a migration of your own"));
+    for kind in ["mysql", "sqlite"] {
+        std::fs::remove_file(
+            dir.path()
+                .join(format!("models/src/model/migrations/{kind}/0003_a.sql")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    write(dir.path(), "sql/shop.sql", SHOP_V2);
+    assert!(generate_crate(dir.path(), &[]).status.success());
+    let out = generate_crate(dir.path(), &["--reset-migrations"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let names: Vec<String> = migration_files(dir.path())
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "mysql/0001_user.sql",
+            "mysql/0002_post.sql",
+            "sqlite/0001_user.sql",
+            "sqlite/0002_post.sql"
+        ]
+    );
+    assert!(text(&out.stderr).contains("drop and recreate it"));
+}
+
+#[test]
+fn generated_and_database_filled_columns_are_never_written() {
+    let dir = temp();
+    write(
+        dir.path(),
+        "sql/t.sql",
+        "\
+CREATE TABLE `line` (
+  `id` int NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  `price` int NOT NULL,
+  `qty` int NOT NULL,
+  `total` int AS (`price` * `qty`) STORED,
+  `next` int GENERATED ALWAYS AS (`price` + 1) VIRTUAL
+);
+CREATE TABLE `visit` (
+  `id` bigint NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  `create_time` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+",
+    );
+    let out = generate_crate(dir.path(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let line = read(dir.path(), "models/src/model/line_model_gen.rs");
+    assert!(
+        line.contains(
+            "const INSERT: &str = \"INSERT INTO `line` (`price`, `qty`) VALUES (?, ?)\";"
+        ) && line.contains(
+            "const UPDATE: &str = \"UPDATE `line` SET `price` = ?, `qty` = ? WHERE `id` = ?\";"
+        ) && line.contains("pub total: Option<i32>,"),
+        "{line}"
+    );
+    let sqlite = read(
+        dir.path(),
+        "models/src/model/migrations/sqlite/0001_line.sql",
+    );
+    assert!(
+        sqlite.contains("`total` INTEGER GENERATED ALWAYS AS (`price` * `qty`) STORED")
+            && sqlite.contains("`next` INTEGER GENERATED ALWAYS AS (`price` + 1) VIRTUAL"),
+        "{sqlite}"
+    );
+    // Nothing to write but the id: both databases number a NULL id.
+    let visit = read(dir.path(), "models/src/model/visit_model_gen.rs");
+    assert!(
+        visit.contains("const INSERT: &str = \"INSERT INTO `visit` (`id`) VALUES (NULL)\";"),
+        "{visit}"
+    );
+
+    write(
+        dir.path(),
+        "sql/t.sql",
+        "CREATE TABLE `c` (`a` int NOT NULL, `n` int NOT NULL AUTO_INCREMENT, PRIMARY KEY (`a`), KEY (`n`));\n",
+    );
+    let out = generate_crate(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr)
+            .contains("column `c.n` is AUTO_INCREMENT but not the table's only primary key column"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn without_cache_the_models_go_straight_to_the_database() {
+    let dir = temp();
+    write(dir.path(), "sql/user.sql", &user_sql());
+    let rzero = rzero_path();
+    let args = [
+        "model",
+        "mysql",
+        "ddl",
+        "--src",
+        "sql/*.sql",
+        "--dir",
+        "models",
+        "--rzero-path",
+        rzero.to_str().unwrap_or_default(),
+    ];
+    let out = rzctl(dir.path(), &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let generated = read(dir.path(), "models/src/model/user_model_gen.rs");
+    insta::assert_snapshot!("user_model_gen_uncached", generated);
+    for cache_only in ["query_row", "keys_of", "delete_after_commit", "_key("] {
+        assert!(
+            !generated.contains(cache_only),
+            "{cache_only} in:\n{generated}"
+        );
+    }
+    let module = read(dir.path(), "models/src/model/mod.rs");
+    assert!(
+        module.contains("pub fn new(db: rzero::db::Db) -> Self {")
+            && !module.contains("CACHE_PREFIX"),
+        "{module}"
+    );
+
+    // A prefix names cache keys, which these models have none of.
+    let mut with_prefix = args.to_vec();
+    with_prefix.extend(["--prefix", "shop"]);
+    let out = rzctl(dir.path(), &with_prefix);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--cache"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -316,6 +316,7 @@ fn exercise_ddl(text: &str, templates: &rzctl::emit::templates::Templates, plans
     for table in &tables {
         let _ = rzctl::model::sqlite::ddl(table);
     }
+    migrations_replay_to_the_same_tables(text, &tables);
     // Each plan formats a few files; a bounded number keeps the test quick.
     if *plans >= 60 {
         return;
@@ -329,6 +330,8 @@ fn exercise_ddl(text: &str, templates: &rzctl::emit::templates::Templates, plans
             module_dir: "src/model".into(),
         },
         source: "m.sql".to_owned(),
+        migrations: Default::default(),
+        reset_migrations: false,
     };
     match plan(
         &tables,
@@ -338,6 +341,40 @@ fn exercise_ddl(text: &str, templates: &rzctl::emit::templates::Templates, plans
     ) {
         Ok(_) | Err(ModelError::Tables(_)) => {}
         Err(other) => panic!("{other}\ninput {text:?}"),
+    }
+}
+
+/// The migrations written for `tables`, read back as history, make the same tables: a run
+/// right after the first finds nothing to migrate.
+fn migrations_replay_to_the_same_tables(text: &str, tables: &[rzctl::model::Table]) {
+    use rzctl::model::migrate::{Existing, Found, plan};
+    let Ok(first) = plan(&Existing::default(), tables, "m.sql", false) else {
+        return;
+    };
+    let found = |sql: fn(&rzctl::model::migrate::NewMigration) -> &String| {
+        first
+            .new
+            .iter()
+            .enumerate()
+            .map(|(n, m)| Found {
+                version: n as i64 + 1,
+                file_name: format!("{}.sql", m.stem),
+                path: format!("{}.sql", m.stem),
+                text: sql(m).clone(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let existing = Existing {
+        mysql: found(|m| &m.mysql),
+        sqlite: found(|m| &m.sqlite),
+    };
+    match plan(&existing, tables, "m.sql", false) {
+        Ok(again) => assert!(
+            again.new.is_empty(),
+            "replaying the migrations of {text:?} gives other tables: {:?}",
+            again.new
+        ),
+        Err(errors) => panic!("replaying the migrations of {text:?}: {errors:?}"),
     }
 }
 
@@ -384,6 +421,8 @@ fn multi_line_comments_become_doc_comment_lines() {
             module_dir: "src/model".into(),
         },
         source: "t.sql\nline".to_owned(),
+        migrations: Default::default(),
+        reset_migrations: false,
     };
     let outputs = plan(
         &tables,
@@ -391,7 +430,8 @@ fn multi_line_comments_become_doc_comment_lines() {
         &templates,
         std::path::Path::new("/nonexistent"),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| panic!("{e}"))
+    .outputs;
     let generated = outputs
         .iter()
         .find(|o| o.path.ends_with("t_model_gen.rs"))

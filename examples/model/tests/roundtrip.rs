@@ -1,11 +1,13 @@
 //! The generated models on both kinds of database: MariaDB with Redis (distributed mode) and
 //! SQLite with the in-process cache (embedded mode). Every column type round-trips through
-//! insert, find, update and delete; unique-key lookups and transactions keep the cache right.
+//! insert, find, update and delete; unique-key lookups and transactions keep the cache right;
+//! models generated without `--cache` read the database itself.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
 use chrono::{NaiveDate, NaiveTime};
-use model_example::model::{AllTypes, Models, User, migrations};
+use model_example::model::{AllTypes, CACHE_PREFIX, GroupMember, Models, User, Visit, migrations};
+use model_example::plain;
 use rzero::cache::{Cache, CacheConf, CacheStore, MemoryStore, RedisStore};
 use rzero::db::{Db, DbConf};
 use rzero::sqlc::{CachedConn, SqlcError};
@@ -36,7 +38,7 @@ fn rand_u32() -> u32 {
 
 fn conf(name: &str) -> CacheConf {
     CacheConf {
-        prefix: format!("{name}:cache"),
+        prefix: Some(format!("{name}:cache")),
         ..CacheConf::default()
     }
 }
@@ -91,7 +93,7 @@ impl Backend {
     async fn finish(self) {
         if let Some((admin, name)) = self.cleanup {
             rzero::with_db!(&admin, pool => sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE `{name}`"))).execute(pool).await.map(|_| ())).unwrap();
-            drop_redis_keys(&format!("{}*", self.cache.conf().prefix)).await;
+            drop_redis_keys(&format!("{}*", self.cache.prefix())).await;
         }
     }
 }
@@ -176,6 +178,30 @@ fn every_type() -> AllTypes {
         maybe_int: None,
         maybe_price: Some("0.125".to_owned()),
         serial: "S-0001".to_owned(),
+        tags: "red,blue".to_owned(),
+        bit_flag: true,
+        bits: Some(0b1010_1010_1010),
+        real_num: std::f64::consts::E,
+        wide_float: Some(1.0e300),
+        numeric_num: Some("123456.7890".to_owned()),
+        dec_num: "12345.6".to_owned(),
+        moment_us: Some(
+            NaiveDate::from_ymd_opt(1999, 12, 31)
+                .unwrap()
+                .and_hms_micro_opt(23, 59, 58, 123_456)
+                .unwrap(),
+        ),
+        stamp_ms: Some(
+            NaiveDate::from_ymd_opt(2030, 1, 2)
+                .unwrap()
+                .and_hms_milli_opt(3, 4, 5, 678)
+                .unwrap()
+                .and_utc(),
+        ),
+        clock_us: Some(NaiveTime::from_hms_micro_opt(12, 34, 56, 789).unwrap()),
+        // Generated columns: the database computes them, inserts and updates leave them out.
+        tiny_doubled: Some(-256),
+        small_plus: Some(-32_896),
     }
 }
 
@@ -206,6 +232,14 @@ async fn every_type_round_trips(backend: Backend) {
     row.doc = None;
     row.kind = "song".to_owned();
     row.serial = "S-0002".to_owned();
+    row.tags = String::new();
+    row.bit_flag = false;
+    row.bits = Some(4095);
+    row.tiny = 3;
+    row.tiny_doubled = Some(6);
+    row.small_plus = Some(-32_765);
+    row.moment_us = None;
+    row.clock_us = Some(NaiveTime::from_hms_micro_opt(0, 0, 0, 1).unwrap());
     model.update(&row).await.unwrap();
     assert_eq!(
         model.find_one(id).await.unwrap().unwrap(),
@@ -377,4 +411,231 @@ async fn instances_starting_together_migrate_once() {
         start.await.unwrap().unwrap();
     }
     rzero::with_db!(&admin, pool => sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE `{name}`"))).execute(pool).await.map(|_| ())).unwrap();
+}
+
+/// A backend's database, for writes behind the models' back.
+fn db_of(backend: &Backend) -> Db {
+    backend.models.user.conn().db().clone()
+}
+
+async fn the_cache_flag_decides_where_reads_go(backend: Backend) {
+    let db = db_of(&backend);
+    let cached = &backend.models.user;
+    let direct = plain::Models::new(db.clone());
+    let row = user("cy", "m-9");
+    let id = direct
+        .user
+        .insert(&plain::User {
+            id: 0,
+            name: row.name,
+            mobile: row.mobile,
+            avatar: None,
+            create_time: row.create_time,
+            update_time: row.update_time,
+        })
+        .await
+        .unwrap();
+    assert_eq!(cached.find_one(id).await.unwrap().unwrap().name, "cy");
+    // A write behind both models' back: the model generated without --cache sees it at once,
+    // the cached one keeps answering from its entry until a write of its own deletes it.
+    rzero::with_db!(&db, pool => sqlx::query("UPDATE `user` SET `name` = 'cyd' WHERE `id` = ?").bind(id).execute(pool).await.map(|_| ())).unwrap();
+    assert_eq!(direct.user.find_one(id).await.unwrap().unwrap().name, "cyd");
+    assert_eq!(
+        direct
+            .user
+            .find_one_by_mobile("m-9")
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "cyd"
+    );
+    assert_eq!(cached.find_one(id).await.unwrap().unwrap().name, "cy");
+    let mut row = direct.user.find_one(id).await.unwrap().unwrap();
+    row.avatar = Some("a.png".to_owned());
+    direct.user.update(&row).await.unwrap();
+    assert_eq!(
+        direct
+            .user
+            .find_one(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .avatar
+            .as_deref(),
+        Some("a.png")
+    );
+    direct.user.delete(id).await.unwrap();
+    assert_eq!(direct.user.find_one(id).await.unwrap(), None);
+    backend.finish().await;
+}
+
+#[tokio::test]
+async fn the_cache_flag_decides_where_reads_go_on_mariadb_and_redis() {
+    the_cache_flag_decides_where_reads_go(mariadb("flag").await).await;
+}
+
+#[tokio::test]
+async fn the_cache_flag_decides_where_reads_go_on_sqlite_and_memory() {
+    the_cache_flag_decides_where_reads_go(sqlite("flag").await).await;
+}
+
+#[tokio::test]
+async fn keys_start_with_the_generated_prefix_unless_the_config_names_one() {
+    let db = Db::connect(&DbConf::default()).await.unwrap();
+    let cache = |prefix: Option<&str>| {
+        Cache::new(
+            "prefix",
+            Arc::new(MemoryStore::new(100)),
+            CacheConf {
+                prefix: prefix.map(str::to_owned),
+                ..CacheConf::default()
+            },
+        )
+    };
+    let generated = Models::new(CachedConn::new(db.clone(), cache(None)));
+    assert_eq!(
+        generated.user.id_key(7),
+        format!("{CACHE_PREFIX}:user:id:7")
+    );
+    assert_eq!(CACHE_PREFIX, "cache", "rzctl's --prefix default");
+    let configured = Models::new(CachedConn::new(db, cache(Some("tenant-a"))));
+    assert_eq!(configured.user.id_key(7), "tenant-a:user:id:7");
+    assert_eq!(configured.user.mobile_key("m"), "tenant-a:user:mobile:m");
+}
+
+fn member(group_id: i64, user_id: i64, nickname: &str) -> GroupMember {
+    GroupMember {
+        group_id,
+        user_id,
+        nickname: nickname.to_owned(),
+        role: "member".to_owned(),
+        joined_at: NaiveDate::from_ymd_opt(2026, 3, 4)
+            .unwrap()
+            .and_hms_milli_opt(5, 6, 7, 890)
+            .unwrap(),
+    }
+}
+
+/// A composite primary key and a composite unique key: finders, cache keys and writes by both.
+async fn composite_keys_round_trip(backend: Backend) {
+    let members = &backend.models.group_member;
+    assert_eq!(members.find_one(1, 10).await.unwrap(), None);
+    assert_eq!(
+        members
+            .find_one_by_group_id_and_nickname(1, "ann")
+            .await
+            .unwrap(),
+        None
+    );
+    let ann = member(1, 10, "ann");
+    members.insert(&ann).await.unwrap();
+    members.insert(&member(1, 11, "bob")).await.unwrap();
+    // The same nickname in another group is another key.
+    members.insert(&member(2, 10, "ann")).await.unwrap();
+    assert_eq!(
+        members.find_one(1, 10).await.unwrap().unwrap(),
+        ann,
+        "after the placeholder"
+    );
+    assert_eq!(
+        members
+            .find_one_by_group_id_and_nickname(1, "ann")
+            .await
+            .unwrap()
+            .unwrap(),
+        ann
+    );
+    assert_eq!(
+        members
+            .find_one_by_group_id_and_nickname(2, "ann")
+            .await
+            .unwrap()
+            .unwrap()
+            .group_id,
+        2
+    );
+    let duplicate = members.insert(&member(1, 12, "bob")).await.unwrap_err();
+    assert!(duplicate.is_unique_violation(), "{duplicate}");
+
+    let mut renamed = ann.clone();
+    renamed.nickname = "anna".to_owned();
+    renamed.role = "admin".to_owned();
+    members.update(&renamed).await.unwrap();
+    assert_eq!(members.find_one(1, 10).await.unwrap().unwrap(), renamed);
+    assert_eq!(
+        members
+            .find_one_by_group_id_and_nickname(1, "ann")
+            .await
+            .unwrap(),
+        None,
+        "the old unique key went with the update"
+    );
+    assert_eq!(
+        members
+            .find_one_by_group_id_and_nickname(1, "anna")
+            .await
+            .unwrap()
+            .unwrap(),
+        renamed
+    );
+    let key = members.group_id_and_user_id_key(1, 10);
+    assert!(
+        key.ends_with(":group_member:group_id:user_id:1:10"),
+        "{key}"
+    );
+    assert!(backend.cache.store().get(&key).await.unwrap().is_some());
+
+    members.delete(1, 10).await.unwrap();
+    assert_eq!(members.find_one(1, 10).await.unwrap(), None);
+    assert_eq!(
+        members
+            .find_one_by_group_id_and_nickname(1, "anna")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        members.find_one(2, 10).await.unwrap().unwrap().nickname,
+        "ann"
+    );
+    backend.finish().await;
+}
+
+#[tokio::test]
+async fn composite_keys_round_trip_on_mariadb_and_redis() {
+    composite_keys_round_trip(mariadb("members").await).await;
+}
+
+#[tokio::test]
+async fn composite_keys_round_trip_on_sqlite_and_memory() {
+    composite_keys_round_trip(sqlite("members").await).await;
+}
+
+/// A table with nothing to write but the id the database numbers.
+async fn rows_with_nothing_to_write_are_inserted(backend: Backend) {
+    let visits = &backend.models.visit;
+    let nothing = Visit {
+        id: 0,
+        create_time: chrono::DateTime::default(),
+    };
+    let first = visits.insert(&nothing).await.unwrap();
+    let second = visits.insert(&nothing).await.unwrap();
+    assert_eq!(second, first + 1);
+    let visit = visits.find_one(second).await.unwrap().unwrap();
+    assert!(
+        visit.create_time.timestamp() > 0,
+        "the database filled create_time"
+    );
+    backend.finish().await;
+}
+
+#[tokio::test]
+async fn rows_with_nothing_to_write_are_inserted_on_mariadb_and_redis() {
+    rows_with_nothing_to_write_are_inserted(mariadb("visits").await).await;
+}
+
+#[tokio::test]
+async fn rows_with_nothing_to_write_are_inserted_on_sqlite_and_memory() {
+    rows_with_nothing_to_write_are_inserted(sqlite("visits").await).await;
 }

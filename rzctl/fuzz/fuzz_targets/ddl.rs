@@ -40,6 +40,8 @@ fuzz_target!(|data: &[u8]| {
             module_dir: "src/model".into(),
         },
         source: "fuzz.sql".to_owned(),
+        migrations: Default::default(),
+        reset_migrations: false,
     };
     // A nonexistent folder makes rustfmt fall back to prettyplease: no process per input.
     match plan(&tables, &options, templates(), Path::new("/nonexistent/fuzz")) {

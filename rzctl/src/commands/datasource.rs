@@ -10,10 +10,15 @@ pub async fn read(url: &str, patterns: &str) -> Result<Vec<(String, String)>, St
     let mut conn = sqlx::MySqlConnection::connect(&url)
         .await
         .map_err(|e| format!("cannot connect to {shown}: {e}"))?;
-    let tables: Vec<String> = sqlx::query_scalar("SHOW TABLES")
-        .fetch_all(&mut conn)
-        .await
-        .map_err(|e| format!("{shown}: cannot list tables: {e}"))?;
+    // Views are listed beside tables but have no rows of their own to model.
+    let tables: Vec<String> =
+        sqlx::query_as::<_, (String, String)>("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'")
+            .fetch_all(&mut conn)
+            .await
+            .map_err(|e| format!("{shown}: cannot list tables: {e}"))?
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
     let wanted: Vec<&str> = patterns
         .split(',')
         .map(str::trim)

@@ -7,7 +7,10 @@ use rzctl::emit::templates::Templates;
 use rzctl::emit::writer::{self, Mode};
 use rzctl::emit::{FileKind, Output};
 use rzctl::model::cargo_edit::add_model_dependencies;
-use rzctl::model::service::{DEFAULT_IGNORED, Layout, ModelOptions, plan};
+use rzctl::model::migrate::{self, Existing, Found};
+use rzctl::model::service::{
+    DEFAULT_IGNORED, DEFAULT_PREFIX, Layout, ModelOptions, migrations_dir, plan,
+};
 use rzctl::model::{SqlType, Table, ddl};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -48,12 +51,14 @@ pub struct ModelTarget {
     /// the models need); elsewhere, a library crate of its own.
     #[arg(long, short = 'd', value_name = "DIR")]
     pub dir: PathBuf,
-    /// Read and write rows through the cache (Redis or in-process).
+    /// Read and write rows through the cache (Redis or in-process); without it the models
+    /// go straight to the database.
     #[arg(long, short = 'c')]
     pub cache: bool,
-    /// The cache key prefix: keys are `<prefix>:<table>:<column>:<value>`.
-    #[arg(long, default_value = "cache")]
-    pub prefix: String,
+    /// The models' cache key prefix, `cache` by default: keys are
+    /// `<prefix>:<table>:<column>:<value>` unless the cache config sets `prefix`. Needs --cache.
+    #[arg(long, value_name = "PREFIX", requires = "cache")]
+    pub prefix: Option<String>,
     /// Columns left out of inserts and updates (the database fills them), comma separated.
     #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_IGNORED.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>())]
     pub ignore_columns: Vec<String>,
@@ -69,6 +74,10 @@ pub struct ModelTarget {
     /// Read templates from DIR, where `rzctl template init` put them.
     #[arg(long, env = "RZCTL_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
+    /// Write the migrations anew, one per table, instead of appending to them (development
+    /// only: a database that ran the old ones must be recreated).
+    #[arg(long)]
+    pub reset_migrations: bool,
     /// List what would be created or updated; write nothing.
     #[arg(long, conflicts_with = "check")]
     pub dry_run: bool,
@@ -142,32 +151,31 @@ fn read_ddl(pattern: &str, strict: bool) -> Result<(Vec<Table>, String), Diagnos
             rzctl::diag::Diagnostic::bare(format!("no DDL file matches `{pattern}`")).into(),
         );
     }
-    let mut tables = Vec::new();
+    // One schema across the files, in name order, as MySQL would run them one after the
+    // other: a later file may alter or drop a table an earlier one created.
+    let mut schema = ddl::Schema::new(ddl::Mode::Source);
     let mut diags = Diagnostics::new();
     for path in &files {
         let name = path.display().to_string();
         match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let (found, problems) = ddl::parse(&SourceFile::new(name, text));
-                for table in found {
-                    if let Some(previous) = tables
-                        .iter()
-                        .find(|t: &&Table| t.name.eq_ignore_ascii_case(&table.name))
-                    {
-                        diags.push(rzctl::diag::Diagnostic::bare(format!(
-                            "table `{}` is created in both {} and {}",
-                            table.name, previous.source, table.source
-                        )));
-                    } else {
-                        tables.push(table);
-                    }
-                }
-                diags.extend(problems);
-            }
+            Ok(text) => schema.read(&SourceFile::new(name, text), &mut diags),
             Err(err) => diags.push(rzctl::diag::Diagnostic::bare(format!(
                 "cannot read {name}: {err}"
             ))),
         }
+    }
+    let saw_create = schema.saw_create();
+    let tables = schema.finish(&mut diags);
+    if tables.is_empty() && diags.is_empty() {
+        let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+        diags.push(rzctl::diag::Diagnostic::bare(if saw_create {
+            format!(
+                "every table {} creates is dropped again; there is nothing to generate",
+                names.join(", ")
+            )
+        } else {
+            format!("no CREATE TABLE statement in {}", names.join(", "))
+        }));
     }
     strict_checks(&tables, strict, &mut diags);
     if diags.is_empty() {
@@ -196,6 +204,44 @@ fn strict_checks(tables: &[Table], strict: bool, diags: &mut Diagnostics) {
             }
         }
     }
+}
+
+/// The migration files under `dir` (its `mysql` and `sqlite` folders) that sqlx would run.
+fn read_migrations(dir: &Path) -> Result<Existing, String> {
+    let mut existing = Existing::default();
+    for (kind, files) in [
+        ("mysql", &mut existing.mysql),
+        ("sqlite", &mut existing.sqlite),
+    ] {
+        let folder = dir.join(kind);
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("cannot read {}: {e}", folder.display())),
+        };
+        for entry in entries {
+            let path = entry
+                .map_err(|e| format!("cannot read {}: {e}", folder.display()))?
+                .path();
+            let Some(file_name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            let Some(version) = migrate::version_of(&file_name) else {
+                continue;
+            };
+            let version = version.map_err(|e| format!("{}: {e}", folder.display()))?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            files.push(Found {
+                version,
+                file_name,
+                path: path.display().to_string(),
+                text,
+            });
+        }
+        files.sort_by(|a, b| (a.version, &a.file_name).cmp(&(b.version, &b.file_name)));
+    }
+    Ok(existing)
 }
 
 /// The crate folder `dir` lies in (the nearest ancestor with a `[package]` Cargo.toml).
@@ -290,17 +336,27 @@ fn generate(tables: &[Table], source: &str, target: &ModelTarget) -> ExitCode {
             (Layout::Crate { package, rzero }, target.dir.clone(), None)
         }
     };
+    let migrations = match read_migrations(&root.join(migrations_dir(&layout))) {
+        Ok(found) => found,
+        Err(err) => return fail(&err),
+    };
     let options = ModelOptions {
         cache: target.cache,
-        prefix: target.prefix.clone(),
+        prefix: target
+            .prefix
+            .clone()
+            .unwrap_or_else(|| DEFAULT_PREFIX.to_owned()),
         ignore_columns: target.ignore_columns.clone(),
         layout: layout.clone(),
         source: source.to_owned(),
+        migrations,
+        reset_migrations: target.reset_migrations,
     };
-    let mut outputs = match plan(tables, &options, &templates, &root) {
-        Ok(outputs) => outputs,
+    let plan = match plan(tables, &options, &templates, &root) {
+        Ok(plan) => plan,
         Err(err) => return fail(&err.to_string()),
     };
+    let mut outputs = plan.outputs;
     // Inside a crate, its manifest gets what the models need; written by the writer like any
     // other output, so --dry-run and --check see it too.
     let mut manifest_output = None;
@@ -335,6 +391,10 @@ fn generate(tables: &[Table], source: &str, target: &ModelTarget) -> ExitCode {
         Ok(report) => report,
         Err(err) => return fail(&err.to_string()),
     };
+    match writer::remove(&root, &plan.removed, mode) {
+        Ok(more) => report.changes.extend(more.changes),
+        Err(err) => return fail(&err.to_string()),
+    }
     if let Some((crate_root, edited)) = manifest_output {
         let manifest = [Output {
             path: PathBuf::from("Cargo.toml"),
@@ -348,6 +408,9 @@ fn generate(tables: &[Table], source: &str, target: &ModelTarget) -> ExitCode {
         outputs.clear();
     }
     println!("{report}");
+    for note in &plan.notes {
+        eprintln!("warning: {note}");
+    }
     if let (Some(crate_root), Layout::Module { module_dir }) = (&crate_root, &options.layout)
         && mode == Mode::Write
         && let Some(note) = undeclared_module(crate_root, module_dir)

@@ -143,6 +143,30 @@ pub fn apply(
     Ok(report)
 }
 
+/// Deletes the generated files `paths` (relative to `root`) that no output replaces, such as
+/// the migrations a reset starts over from. Files without the generated marker are the
+/// user's and stay; `--dry-run` and `--check` only report.
+pub fn remove(root: &Path, paths: &[PathBuf], mode: Mode) -> Result<Report, WriteError> {
+    let mut report = Report::default();
+    for relative in paths {
+        let path = root.join(relative);
+        let generated = std::fs::read_to_string(&path)
+            .is_ok_and(|text| text.contains(GENERATED_MARKER) && text.contains("DO NOT EDIT"));
+        if !generated {
+            continue;
+        }
+        if mode == Mode::Write {
+            std::fs::remove_file(&path).map_err(|source| WriteError { path, source })?;
+        }
+        report.changes.push(Change {
+            path: relative.clone(),
+            kind: FileKind::Generated,
+            action: Action::Remove,
+        });
+    }
+    Ok(report)
+}
+
 fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,

@@ -3,29 +3,56 @@
 
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, Value};
 
-/// The dependencies models use, as `(name, version, features)`.
-const NEEDED: &[(&str, &str, &[&str])] = &[
-    ("serde", "1", &["derive"]),
-    ("serde_json", "1", &[]),
-    ("chrono", "0.4", &["serde", "clock"]),
-    (
-        "sqlx",
-        "0.9",
-        &[
-            "runtime-tokio",
-            "mysql",
-            "sqlite-bundled",
-            "derive",
-            "macros",
-            "migrate",
-            "chrono",
-            "json",
+/// A dependency the models use: its version when it must be added, and its features, each
+/// as alternatives any one of which will do (`sqlite` and `sqlite-unbundled` link SQLite as
+/// well as `sqlite-bundled`, which is added when none is there).
+struct Needed {
+    name: &'static str,
+    version: &'static str,
+    features: &'static [&'static [&'static str]],
+    /// Added with `default-features = false` (the features listed are all it needs).
+    lean: bool,
+}
+
+const NEEDED: &[Needed] = &[
+    Needed {
+        name: "serde",
+        version: "1",
+        features: &[&["derive"]],
+        lean: false,
+    },
+    Needed {
+        name: "serde_json",
+        version: "1",
+        features: &[],
+        lean: false,
+    },
+    Needed {
+        name: "chrono",
+        version: "0.4",
+        features: &[&["serde"], &["clock"]],
+        lean: true,
+    },
+    Needed {
+        name: "sqlx",
+        version: "0.9",
+        features: &[
+            &["runtime-tokio"],
+            &["mysql"],
+            &["sqlite-bundled", "sqlite", "sqlite-unbundled"],
+            &["derive"],
+            &["macros"],
+            &["migrate"],
+            &["chrono"],
+            &["json"],
         ],
-    ),
+        lean: true,
+    },
 ];
 
-/// `manifest` with the models' dependencies added (and the `sqlc` feature on rzero); the same
-/// text when nothing is missing. `rzero` is the dependency line to add when rzero is absent.
+/// `manifest` with the models' dependencies added, the features they need added to the ones
+/// already there (and the `sqlc` feature on rzero); the same text when nothing is missing.
+/// `rzero` is the dependency line to add when rzero is absent.
 pub fn add_model_dependencies(manifest: &str, rzero: &str) -> Result<String, String> {
     let mut doc: DocumentMut = manifest
         .parse()
@@ -36,22 +63,25 @@ pub fn add_model_dependencies(manifest: &str, rzero: &str) -> Result<String, Str
         .as_table_like_mut()
         .ok_or("`dependencies` in Cargo.toml is not a table")?;
     let mut changed = false;
-    for (name, version, features) in NEEDED {
-        if deps.contains_key(name) {
+    for needed in NEEDED {
+        if let Some(item) = deps.get_mut(needed.name) {
+            for alternatives in needed.features {
+                changed |= ensure_feature(item, needed.name, alternatives)?;
+            }
             continue;
         }
         let mut dep = InlineTable::new();
-        dep.insert("version", Value::from(*version));
-        if *name == "sqlx" || *name == "chrono" {
+        dep.insert("version", Value::from(needed.version));
+        if needed.lean {
             dep.insert("default-features", Value::from(false));
         }
-        if !features.is_empty() {
+        if !needed.features.is_empty() {
             dep.insert(
                 "features",
-                Value::Array(features.iter().copied().collect::<Array>()),
+                Value::Array(needed.features.iter().map(|f| f[0]).collect::<Array>()),
             );
         }
-        deps.insert(name, Item::Value(Value::InlineTable(dep)));
+        deps.insert(needed.name, Item::Value(Value::InlineTable(dep)));
         changed = true;
     }
     match deps.get_mut("rzero") {
@@ -65,7 +95,7 @@ pub fn add_model_dependencies(manifest: &str, rzero: &str) -> Result<String, Str
             }
         }
         Some(item) => {
-            changed |= ensure_feature(item, "sqlc")?;
+            changed |= ensure_feature(item, "rzero", &["sqlc"])?;
         }
     }
     Ok(if changed {
@@ -75,8 +105,12 @@ pub fn add_model_dependencies(manifest: &str, rzero: &str) -> Result<String, Str
     })
 }
 
-/// Adds `feature` to a dependency written as a version string or a table.
-fn ensure_feature(item: &mut Item, feature: &str) -> Result<bool, String> {
+/// Adds the first of `alternatives` to dependency `name` (a version string or a table)
+/// unless it has one of them already.
+fn ensure_feature(item: &mut Item, name: &str, alternatives: &[&str]) -> Result<bool, String> {
+    let Some(&feature) = alternatives.first() else {
+        return Ok(false);
+    };
     if let Some(version) = item.as_str().map(str::to_owned) {
         let mut dep = InlineTable::new();
         dep.insert("version", Value::from(version));
@@ -84,19 +118,37 @@ fn ensure_feature(item: &mut Item, feature: &str) -> Result<bool, String> {
         *item = Item::Value(Value::InlineTable(dep));
         return Ok(true);
     }
-    let table = item
-        .as_table_like_mut()
-        .ok_or("the rzero dependency in Cargo.toml is neither a version nor a table")?;
+    let table = item.as_table_like_mut().ok_or_else(|| {
+        format!("the {name} dependency in Cargo.toml is neither a version nor a table")
+    })?;
     let features = table
         .entry("features")
         .or_insert(Item::Value(Value::Array(Array::new())));
     let array = features
         .as_array_mut()
-        .ok_or("`features` of the rzero dependency is not an array")?;
-    if array.iter().any(|v| v.as_str() == Some(feature)) {
+        .ok_or_else(|| format!("`features` of the {name} dependency is not an array"))?;
+    if array
+        .iter()
+        .any(|v| v.as_str().is_some_and(|f| alternatives.contains(&f)))
+    {
         return Ok(false);
     }
-    array.push(feature);
+    // In an array written one feature per line, the new one goes on a line of its own.
+    let prefix = array
+        .iter()
+        .last()
+        .and_then(|last| last.decor().prefix())
+        .and_then(|p| p.as_str())
+        .filter(|p| p.contains('\n'))
+        .map(str::to_owned);
+    match prefix {
+        Some(prefix) => {
+            let mut value = Value::from(feature);
+            value.decor_mut().set_prefix(prefix);
+            array.push_formatted(value);
+        }
+        None => array.push(feature),
+    }
     Ok(true)
 }
 
@@ -112,8 +164,8 @@ mod tests {
         assert!(out.contains("features = [\"rest\", \"sqlc\"]"), "{out}");
         assert!(out.contains("sqlx = { version = \"0.9\""), "{out}");
         assert!(
-            out.contains("serde = \"1\""),
-            "the existing serde line is untouched: {out}"
+            out.contains("serde = { version = \"1\", features = [\"derive\"] }"),
+            "the existing serde gets the derive the row structs need: {out}"
         );
         assert_eq!(
             add_model_dependencies(&out, "\"0.1.0\"").unwrap(),
@@ -130,6 +182,63 @@ mod tests {
             out.contains("rzero = { workspace = true, features = [\"sqlc\"] }")
                 || out.contains("features = [\"sqlc\"]"),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn existing_dependencies_get_the_features_models_need() {
+        let manifest = "\
+[package]
+name = \"svc\"
+
+[dependencies]
+serde = { version = \"1.0.200\", features = [\"rc\"] } # keep rc
+chrono = { version = \"0.4\", default-features = false, features = [\"clock\"] }
+rzero = { path = \"../rzero\", features = [\"sqlc\"] }
+serde_json = \"1\"
+
+[dependencies.sqlx]
+version = \"0.9\"
+default-features = false
+# the service links the system's SQLite
+features = [
+    \"runtime-tokio\",
+    \"sqlite-unbundled\",
+]
+";
+        let out = add_model_dependencies(manifest, "\"0.1.0\"").unwrap();
+        assert!(
+            out.contains(
+                "serde = { version = \"1.0.200\", features = [\"rc\", \"derive\"] } # keep rc"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("features = [\"clock\", \"serde\"]"),
+            "chrono serializes the time columns: {out}"
+        );
+        assert!(
+            out.contains("# the service links the system's SQLite"),
+            "{out}"
+        );
+        for feature in ["mysql", "derive", "macros", "migrate", "chrono", "json"] {
+            assert!(
+                out.contains(&format!("\"{feature}\"")),
+                "{feature} missing: {out}"
+            );
+        }
+        assert!(
+            out.contains("    \"sqlite-unbundled\",\n    \"mysql\",\n    \"derive\","),
+            "one feature a line, as written: {out}"
+        );
+        assert!(
+            !out.contains("sqlite-bundled"),
+            "sqlite-unbundled links SQLite already: {out}"
+        );
+        assert_eq!(
+            add_model_dependencies(&out, "\"0.1.0\"").unwrap(),
+            out,
+            "a second run changes nothing"
         );
     }
 }

@@ -10,9 +10,12 @@ pub struct Table {
     /// The primary key's columns, in key order.
     pub primary_key: Vec<String>,
     pub unique_keys: Vec<Index>,
+    /// Plain (and full-text) indexes.
     pub indexes: Vec<Index>,
-    /// The `CREATE TABLE` statement as MySQL should run it (for the migration).
-    pub mysql_ddl: String,
+    /// The statements, as written (a schema qualifier removed), that make the table what the
+    /// DDL leaves it: the `CREATE TABLE` and any `CREATE INDEX`/`ALTER TABLE`/`DROP INDEX`
+    /// after it. The MySQL migration of a new table runs them.
+    pub statements: Vec<String>,
     /// The file the table came from, for messages and migration names.
     pub source: String,
 }
@@ -22,6 +25,11 @@ impl Table {
         self.columns
             .iter()
             .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Unique keys and indexes alike.
+    pub fn all_indexes(&self) -> impl Iterator<Item = &Index> {
+        self.unique_keys.iter().chain(&self.indexes)
     }
 }
 
@@ -36,23 +44,47 @@ pub struct Column {
     /// `ON UPDATE CURRENT_TIMESTAMP`
     pub on_update_now: bool,
     pub comment: Option<String>,
+    /// A generated (computed) column: the database writes it, models only read it.
+    pub generated: Option<Generated>,
+    /// The definition as written, without inline `PRIMARY KEY`/`UNIQUE` (those are keys of
+    /// the table here): what `ALTER TABLE ... ADD COLUMN` and `MODIFY COLUMN` repeat.
+    pub definition: String,
+    /// The definition in one spelling (sqlparser's, name and inline keys left out), which
+    /// tells whether a column changed whatever the case and spacing it was written in.
+    pub canonical: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Generated {
+    /// The expression, as sqlparser prints it (also valid SQLite for plain arithmetic and
+    /// the functions both databases share).
+    pub expr: String,
+    pub stored: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Index {
     pub name: String,
     pub columns: Vec<String>,
+    /// The key as `ALTER TABLE ... ADD` takes it, e.g. `` UNIQUE KEY `name_unique` (`name`) ``.
+    pub definition: String,
+    /// Kind, name and columns in one spelling, to tell whether a key changed.
+    pub canonical: String,
 }
 
 /// The column types MySQL users write, reduced to what decides the Rust type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SqlType {
-    /// `tinyint(1)`, `bool`, `boolean`
+    /// `tinyint(1)`, `bool`, `boolean`, `bit(1)`
     Bool,
     Int {
         bytes: u8,
         unsigned: bool,
+    },
+    /// `bit(n)` for n > 1: up to 64 bits, read as a number.
+    Bits {
+        width: u64,
     },
     Decimal {
         precision: Option<u64>,
@@ -70,7 +102,7 @@ pub enum SqlType {
     Set {
         values: Vec<String>,
     },
-    /// binary, varbinary, blob variants, bit
+    /// binary, varbinary, blob variants
     Bytes,
     Date,
     DateTime,

@@ -2,8 +2,8 @@
 //! struct, model type, go-zero's methods) and a `<table>_model.rs` of the user's, a generated
 //! `mod.rs`, and the schema as sqlx migrations for MySQL and SQLite.
 
+use super::migrate::{self, Existing};
 use super::schema::{Column, Index, Table};
-use super::sqlite;
 use super::types::{arg_type, field_type, is_copy, key_part, quote, select_expr};
 use crate::api::service::RzeroDep;
 use crate::emit::templates::{TemplateError, Templates};
@@ -31,15 +31,24 @@ pub enum Layout {
     Module { module_dir: PathBuf },
 }
 
+/// The cache key prefix without `--prefix`: go-zero's.
+pub const DEFAULT_PREFIX: &str = "cache";
+
 #[derive(Debug, Clone)]
 pub struct ModelOptions {
+    /// Models read through the cache; without, straight from the database.
     pub cache: bool,
-    /// The cache key prefix (`--prefix`), published as `CACHE_PREFIX` for the cache config.
+    /// The cache key prefix (`--prefix`): the models' keys start with it unless the cache
+    /// config sets one.
     pub prefix: String,
     pub ignore_columns: Vec<String>,
     pub layout: Layout,
     /// What the headers say the models came from, e.g. `sql/*.sql`.
     pub source: String,
+    /// The migrations already written (see [`migrations_dir`]): history the next one follows.
+    pub migrations: Existing,
+    /// Start the migrations over, one per table (development only).
+    pub reset_migrations: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +136,8 @@ struct ModelsCtx<'a> {
     /// The migration folders relative to the crate root, for `sqlx::migrate!`.
     mysql_migrations: String,
     sqlite_migrations: String,
+    /// The newest migration, e.g. `0003_alter_user`.
+    latest_migration: String,
     package: String,
     rzero_dep: String,
 }
@@ -349,15 +360,14 @@ fn table_ctx(table: &Table, options: &ModelOptions) -> TableCtx {
             format!(".bind(&data.{})", ident(&c.name))
         }
     };
-    let insertable: Vec<&Column> = table
-        .columns
-        .iter()
-        .filter(|c| !c.auto_increment && !ignored(c))
-        .collect();
+    // The database fills auto-increment, ignored and generated columns; MySQL refuses a
+    // value for a generated one.
+    let written = |c: &&Column| !c.auto_increment && !ignored(c) && c.generated.is_none();
+    let insertable: Vec<&Column> = table.columns.iter().filter(written).collect();
     let updatable: Vec<&Column> = table
         .columns
         .iter()
-        .filter(|c| !is_pk(c) && !c.auto_increment && !ignored(c))
+        .filter(|c| !is_pk(c) && written(c))
         .collect();
     let names = |cols: &[&Column]| {
         cols.iter()
@@ -402,12 +412,21 @@ fn table_ctx(table: &Table, options: &ModelOptions) -> TableCtx {
             .map(|u| index_ctx(table, u))
             .collect(),
         pk,
-        insert_sql: format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            quote(&table.name),
-            names(&insertable),
-            vec!["?"; insertable.len()].join(", ")
-        ),
+        insert_sql: match table.columns.iter().find(|c| c.auto_increment) {
+            // Nothing to write but the id to number: `() VALUES ()` is MySQL's spelling and
+            // `DEFAULT VALUES` SQLite's; a NULL id is numbered by both.
+            Some(auto) if insertable.is_empty() => format!(
+                "INSERT INTO {} ({}) VALUES (NULL)",
+                quote(&table.name),
+                quote(&auto.name)
+            ),
+            _ => format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                quote(&table.name),
+                names(&insertable),
+                vec!["?"; insertable.len()].join(", ")
+            ),
+        },
         insert_binds: insertable.iter().map(|c| bind_of(c)).collect(),
         auto_id,
         auto_id_type: pk_columns
@@ -462,6 +481,38 @@ fn distinct_unique_keys(table: &Table) -> Vec<&Index> {
     out
 }
 
+/// Tables whose models could not run on both databases.
+fn shape_problems(table: &Table, options: &ModelOptions) -> Vec<String> {
+    let mut problems = Vec::new();
+    for column in table.columns.iter().filter(|c| c.auto_increment) {
+        let only_key =
+            table.primary_key.len() == 1 && table.primary_key[0].eq_ignore_ascii_case(&column.name);
+        if !only_key {
+            problems.push(format!(
+                "{}: column `{}.{}` is AUTO_INCREMENT but not the table's only primary key column; SQLite numbers only an INTEGER PRIMARY KEY, so the models could not insert there",
+                table.source, table.name, column.name
+            ));
+        }
+    }
+    let ignored = |c: &Column| {
+        options
+            .ignore_columns
+            .iter()
+            .any(|i| i.eq_ignore_ascii_case(&c.name))
+    };
+    let writes_something = table
+        .columns
+        .iter()
+        .any(|c| c.auto_increment || (!ignored(c) && c.generated.is_none()));
+    if !writes_something {
+        problems.push(format!(
+            "{}: an insert into `{}` would write no column (every one is ignored or generated, none auto-increments); leave one out of --ignore-columns",
+            table.source, table.name
+        ));
+    }
+    problems
+}
+
 /// Names rzctl cannot carry into Rust code and file names: MySQL allows almost anything
 /// between back quotes, the generated code does not.
 fn name_problems(table: &Table) -> Vec<String> {
@@ -498,13 +549,23 @@ fn name_problems(table: &Table) -> Vec<String> {
     problems
 }
 
+/// What a run produces: the files, what the user should know, and the migration files a
+/// reset leaves without a successor (paths relative to the output folder).
+#[derive(Debug)]
+pub struct Plan {
+    pub outputs: Vec<Output>,
+    pub notes: Vec<String>,
+    pub removed: Vec<PathBuf>,
+}
+
 pub fn plan(
     tables: &[Table],
     options: &ModelOptions,
     templates: &Templates,
     root: &Path,
-) -> Result<Vec<Output>, ModelError> {
+) -> Result<Plan, ModelError> {
     let mut errors: Vec<String> = tables.iter().flat_map(name_problems).collect();
+    errors.extend(tables.iter().flat_map(|t| shape_problems(t, options)));
     if options.prefix.is_empty()
         || options.prefix.contains(['"', '\\'])
         || options.prefix.chars().any(char::is_control)
@@ -530,6 +591,13 @@ pub fn plan(
     if !errors.is_empty() {
         return Err(ModelError::Tables(errors));
     }
+    let migration_plan = migrate::plan(
+        &options.migrations,
+        tables,
+        &options.source,
+        options.reset_migrations,
+    )
+    .map_err(ModelError::Tables)?;
     // Migration paths as the `sqlx::migrate!` macro sees them: relative to the crate root.
     let (module_dir, package, rzero) = match &options.layout {
         Layout::Crate { package, rzero } => {
@@ -558,6 +626,7 @@ pub fn plan(
         tables: tables.iter().map(|t| table_ctx(t, options)).collect(),
         mysql_migrations: migration_dir("mysql"),
         sqlite_migrations: migration_dir("sqlite"),
+        latest_migration: migration_plan.latest.clone().unwrap_or_default(),
         package,
         rzero_dep: match rzero {
             RzeroDep::Version(v) => format!("version = {v:?}"),
@@ -569,7 +638,6 @@ pub fn plan(
         Layout::Module { .. } => (PathBuf::new(), false),
     };
     let mut outputs = Vec::new();
-    let mut migrations = Vec::new();
     let mut render = |path: PathBuf,
                       kind: FileKind,
                       template: &str,
@@ -608,7 +676,7 @@ pub fn plan(
         "model/mod.rs.tera",
         &ctx,
     )?;
-    for (index, (table, t)) in tables.iter().zip(&ctx.tables).enumerate() {
+    for (table, t) in tables.iter().zip(&ctx.tables) {
         let one = OneTable { models: &ctx, t };
         let stem = table.name.to_snake_case();
         render(
@@ -623,25 +691,35 @@ pub fn plan(
             "model/model.rs.tera",
             &one,
         )?;
-        let version = index + 1;
-        let header = format!(
-            "-- Code generated by rzctl from {}. DO NOT EDIT.\n",
-            table.source
-        );
-        migrations.push(Output {
-            path: model_root.join(format!("migrations/mysql/{version:04}_{stem}.sql")),
-            content: format!("{header}{}\n", table.mysql_ddl),
-            kind: FileKind::Generated,
-        });
-        migrations.push(Output {
-            path: model_root.join(format!("migrations/sqlite/{version:04}_{stem}.sql")),
-            content: format!("{header}{}", sqlite::ddl(table)),
-            kind: FileKind::Generated,
-        });
     }
-    outputs.extend(migrations);
+    // Only new migrations are outputs: the ones on disk are history and never rewritten.
+    for migration in &migration_plan.new {
+        for (kind, content) in [("mysql", &migration.mysql), ("sqlite", &migration.sqlite)] {
+            outputs.push(Output {
+                path: model_root.join(format!("migrations/{kind}/{}.sql", migration.stem)),
+                content: content.clone(),
+                kind: FileKind::Generated,
+            });
+        }
+    }
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(outputs)
+    Ok(Plan {
+        outputs,
+        notes: migration_plan.notes,
+        removed: migration_plan
+            .removed
+            .iter()
+            .map(|file| model_root.join("migrations").join(file))
+            .collect(),
+    })
+}
+
+/// The migrations folder, relative to the output folder.
+pub fn migrations_dir(layout: &Layout) -> PathBuf {
+    match layout {
+        Layout::Crate { .. } => PathBuf::from("src/model/migrations"),
+        Layout::Module { .. } => PathBuf::from("migrations"),
+    }
 }
 
 trait Ctx {

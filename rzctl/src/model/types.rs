@@ -33,6 +33,10 @@ pub fn rust_type(ty: &SqlType) -> &'static str {
         } => "u32",
         // SQLite has no unsigned 64-bit integers; ids never reach 2^63 in practice.
         SqlType::Int { .. } | SqlType::Year => "i64",
+        // sqlx reads MySQL's BIT only as bool or unsigned integers, and SQLite binds no u64;
+        // the select list casts it to a signed integer, which holds up to 63 bits exactly
+        // (BIT(64) keeps its bit pattern, as a negative number past 2^63).
+        SqlType::Bits { .. } => "i64",
         // Exact decimals travel as text so that no digit is lost on either database.
         SqlType::Decimal { .. } => "String",
         SqlType::Float => "f32",
@@ -60,7 +64,7 @@ pub fn field_type(column: &Column) -> String {
 }
 
 /// The select-list expression of a column: a cast where one database would otherwise hand
-/// back a type the field cannot decode (unsigned big integers, decimals, years).
+/// back a type the field cannot decode (unsigned big integers, bits, decimals, years).
 pub fn select_expr(column: &Column) -> String {
     let name = quote(&column.name);
     match column.ty {
@@ -68,6 +72,7 @@ pub fn select_expr(column: &Column) -> String {
             bytes: 8,
             unsigned: true,
         }
+        | SqlType::Bits { .. }
         | SqlType::Year => {
             format!("CAST({name} AS SIGNED INTEGER) AS {name}")
         }
@@ -80,7 +85,7 @@ pub fn select_expr(column: &Column) -> String {
 /// `12.50` into the real number 12.5.
 pub fn sqlite_type(ty: &SqlType) -> &'static str {
     match ty {
-        SqlType::Bool | SqlType::Int { .. } | SqlType::Year => "INTEGER",
+        SqlType::Bool | SqlType::Int { .. } | SqlType::Bits { .. } | SqlType::Year => "INTEGER",
         SqlType::Float | SqlType::Double => "REAL",
         SqlType::Bytes => "BLOB",
         SqlType::Decimal { .. }

@@ -8,6 +8,9 @@
 //! - **consistency**: writes delete the row's keys after the database write, retry failed
 //!   deletes in the background (1 s, 5 s, 1 min, 5 min, 1 h), and can delete a second time
 //!   after a delay so that a read racing the write cannot leave a stale entry behind;
+//! - **schema changes**: an entry that no longer decodes as the row type (cached before a
+//!   column was added) is deleted and read from the database again, instead of failing every
+//!   read until it expires;
 //! - **cache down**: reads fail fast instead of sending every request to the database (a
 //!   bounded fallback to the database can be allowed).
 //!
@@ -22,7 +25,7 @@ mod store;
 
 pub use bloom::{BitStore, BloomError, BloomFilter, MAX_BITS, MemoryBits};
 pub use memory::MemoryStore;
-pub use node::{Cache, Lookup, TakeError};
+pub use node::{Cache, DEFAULT_PREFIX, Lookup, TakeError};
 pub use redis_store::RedisStore;
 pub use store::{CacheError, CacheStore};
 
@@ -38,8 +41,10 @@ pub struct CacheConf {
     pub redis: String,
     /// Entries the in-process cache keeps at most.
     pub capacity: u64,
-    /// Prepended to every key with a `:`; go-zero's keys start with `cache`.
-    pub prefix: String,
+    /// Prepended to every key with a `:`. Unset, a generated model's keys start with the
+    /// prefix rzctl was given (`--prefix`, `cache` by default, as go-zero's do); set, every
+    /// model's keys start with this.
+    pub prefix: Option<String>,
     /// How long a row stays cached (each entry gets +-5 % of it).
     #[serde(deserialize_with = "deserialize_duration")]
     pub expiry: Duration,
@@ -62,7 +67,7 @@ impl Default for CacheConf {
         Self {
             redis: String::new(),
             capacity: 100_000,
-            prefix: "cache".to_owned(),
+            prefix: None,
             expiry: Duration::from_secs(7 * 24 * 3600),
             not_found_expiry: Duration::from_secs(60),
             timeout: Duration::from_millis(500),

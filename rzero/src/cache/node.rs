@@ -47,7 +47,13 @@ type Loaded = Result<Option<Arc<str>>, TakeError>;
 #[derive(Clone)]
 pub struct Cache {
     inner: Arc<Inner>,
+    /// What keys start with: the config's prefix, else the one the models were generated
+    /// with (see [`Cache::with_default_prefix`]), else [`DEFAULT_PREFIX`].
+    prefix: Arc<str>,
 }
+
+/// The key prefix when neither the config nor the models name one: go-zero's.
+pub const DEFAULT_PREFIX: &str = "cache";
 
 struct Inner {
     name: String,
@@ -72,6 +78,7 @@ impl Cache {
     pub fn new(name: &str, store: Arc<dyn CacheStore>, conf: CacheConf) -> Self {
         let fallback =
             (conf.fallback_concurrency > 0).then(|| Semaphore::new(conf.fallback_concurrency));
+        let prefix = Arc::from(conf.prefix.as_deref().unwrap_or(DEFAULT_PREFIX));
         Self {
             inner: Arc::new(Inner {
                 name: name.to_owned(),
@@ -81,12 +88,31 @@ impl Cache {
                 conf,
                 flights: SingleFlight::new(),
             }),
+            prefix,
         }
     }
 
-    /// `prefix:part:part...`: the configured prefix before the parts.
+    /// The same cache with keys under `prefix`, unless the config sets one (which wins):
+    /// generated models pass the prefix rzctl was given.
+    #[must_use]
+    pub fn with_default_prefix(&self, prefix: &str) -> Cache {
+        if self.inner.conf.prefix.is_some() || *self.prefix == *prefix {
+            return self.clone();
+        }
+        Cache {
+            inner: Arc::clone(&self.inner),
+            prefix: Arc::from(prefix),
+        }
+    }
+
+    /// What this cache's keys start with.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// `prefix:part:part...`: the prefix before the parts.
     pub fn key(&self, parts: &[&str]) -> String {
-        let prefix = &self.inner.conf.prefix;
+        let prefix = &*self.prefix;
         let mut key =
             String::with_capacity(prefix.len() + parts.iter().map(|p| p.len() + 1).sum::<usize>());
         key.push_str(prefix);
@@ -107,7 +133,8 @@ impl Cache {
         &self.inner.conf
     }
 
-    /// Reads `key` without loading anything.
+    /// Reads `key` without loading anything. An entry that does not decode as `T` is
+    /// [`CacheError::Corrupt`] here; [`Cache::take`] deletes such an entry and reloads it.
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Lookup<T>, CacheError> {
         match self.inner.store.get(key).await? {
             None => Ok(Lookup::Miss),
@@ -128,11 +155,28 @@ impl Cache {
         value: &T,
         expiry: Duration,
     ) -> Result<(), CacheError> {
+        self.set_with_expiry(key, value, jittered(expiry)).await
+    }
+
+    /// An expiry drawn from [0.95, 1.05] x the configured one. Entries whose expiries must
+    /// keep a fixed distance (an index entry and the row it points to) take theirs from one
+    /// draw, through [`Cache::take_with_expiry`] and [`Cache::set_with_expiry`].
+    pub fn draw_expiry(&self) -> Duration {
+        jittered(self.inner.conf.expiry)
+    }
+
+    /// Caches `value` under `key` for exactly `ttl`.
+    pub async fn set_with_expiry<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Duration,
+    ) -> Result<(), CacheError> {
         let text = serde_json::to_string(value).map_err(|e| CacheError::Corrupt {
             key: key.to_owned(),
             reason: e.to_string(),
         })?;
-        self.inner.store.set(key, &text, jittered(expiry)).await
+        self.inner.store.set(key, &text, ttl).await
     }
 
     /// Remembers that `key` has no row, for the not-found expiry.
@@ -193,11 +237,28 @@ impl Cache {
         self.take_for(key, self.inner.conf.expiry, query).await
     }
 
-    /// [`Cache::take`] with its own expiry for what the query finds.
+    /// [`Cache::take`] with its own expiry (+-5 %) for what the query finds.
     pub async fn take_for<T, F, Fut, E>(
         &self,
         key: &str,
         expiry: Duration,
+        query: F,
+    ) -> Result<Option<T>, TakeError>
+    where
+        T: Serialize + DeserializeOwned + Send + 'static,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Option<T>, E>> + Send + 'static,
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        self.take_with_expiry(key, jittered(expiry), query).await
+    }
+
+    /// [`Cache::take`] caching what the query finds for exactly `ttl` (drawn by the caller,
+    /// see [`Cache::draw_expiry`]).
+    pub async fn take_with_expiry<T, F, Fut, E>(
+        &self,
+        key: &str,
+        ttl: Duration,
         query: F,
     ) -> Result<Option<T>, TakeError>
     where
@@ -217,7 +278,10 @@ impl Cache {
                 return Ok(None);
             }
             Ok(Lookup::Miss) => metrics.misses.inc(),
-            Err(CacheError::Corrupt { .. }) => metrics.misses.inc(),
+            // An entry that no longer decodes (the row type gained a field since it was
+            // cached, say) would fail every read until it expires: the load below deletes it
+            // and reads the row from the database again.
+            Err(CacheError::Corrupt { .. }) => metrics.corrupt.inc(),
             Err(err) => return self.fall_back(err, query).await,
         }
         let this = self.clone();
@@ -226,7 +290,7 @@ impl Cache {
             .inner
             .flights
             .run(key.to_owned(), async move {
-                this.load(&flight_key, expiry, query).await
+                this.load(&flight_key, ttl, query).await
             })
             .await;
         match loaded? {
@@ -235,10 +299,10 @@ impl Cache {
         }
     }
 
-    /// One load of `key`, run once for all concurrent callers.
-    async fn load<T, F, Fut, E>(&self, key: &str, expiry: Duration, query: F) -> Loaded
+    /// One load of `key`, run once for all concurrent callers; a row found is cached for `ttl`.
+    async fn load<T, F, Fut, E>(&self, key: &str, ttl: Duration, query: F) -> Loaded
     where
-        T: Serialize,
+        T: Serialize + DeserializeOwned,
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<T>, E>>,
         E: std::error::Error + Send + Sync + 'static,
@@ -246,7 +310,18 @@ impl Cache {
         // Another flight may have filled the key between our miss and this flight.
         match self.inner.store.get(key).await {
             Ok(Some(text)) if text == PLACEHOLDER => return Ok(None),
-            Ok(Some(text)) => return Ok(Some(Arc::from(text))),
+            Ok(Some(text)) => match decode::<T>(key, &text) {
+                Ok(_) => return Ok(Some(Arc::from(text))),
+                // Handing it on would fail every waiter, and every later read until it
+                // expires; the row is read again and cached anew. It goes first so that a
+                // failing query does not leave it behind.
+                Err(err) => {
+                    tracing::warn!(cache = %self.inner.name, %err, "deleting a cached value that no longer decodes; reloading it from the database");
+                    if let Err(err) = self.inner.store.del(&[key.to_owned()]).await {
+                        tracing::warn!(cache = %self.inner.name, %err, key, "cannot delete an undecodable cached value");
+                    }
+                }
+            },
             Ok(None) => {}
             Err(err) => return Err(TakeError::Cache(err)),
         }
@@ -266,7 +341,7 @@ impl Cache {
                         reason: e.to_string(),
                     })
                 })?;
-                if let Err(err) = self.inner.store.set(key, &text, jittered(expiry)).await {
+                if let Err(err) = self.inner.store.set(key, &text, ttl).await {
                     tracing::warn!(cache = %self.inner.name, %err, key, "cannot cache a row");
                 }
                 Ok(Some(Arc::from(text)))
@@ -336,6 +411,26 @@ mod tests {
     #[test]
     fn keys_join_the_prefix_and_parts() {
         assert_eq!(cache().key(&["user", "id", "1"]), "cache:user:id:1");
+    }
+
+    #[test]
+    fn the_config_prefix_wins_over_the_models_default() {
+        let models = cache().with_default_prefix("shop");
+        assert_eq!(models.key(&["user", "id", "1"]), "shop:user:id:1");
+        let configured = Cache::new(
+            "test",
+            Arc::new(MemoryStore::new(10)),
+            CacheConf {
+                prefix: Some("tenant".to_owned()),
+                ..CacheConf::default()
+            },
+        );
+        assert_eq!(
+            configured
+                .with_default_prefix("shop")
+                .key(&["user", "id", "1"]),
+            "tenant:user:id:1"
+        );
     }
 
     #[test]

@@ -8,6 +8,8 @@ pub(crate) struct CacheMetrics {
     pub(crate) hits: IntCounter,
     pub(crate) misses: IntCounter,
     pub(crate) placeholder_hits: IntCounter,
+    /// Entries that no longer decode as the row type (deleted and reloaded).
+    pub(crate) corrupt: IntCounter,
     pub(crate) db_queries: IntCounter,
     pub(crate) delete_retries: IntCounter,
     pub(crate) errors: IntCounter,
@@ -37,7 +39,7 @@ fn families() -> &'static Families {
         Families {
             requests: vec(
                 "requests_total",
-                "Cache lookups by result: hit, miss, placeholder.",
+                "Cache lookups by result: hit, miss, placeholder, corrupt (an entry that no longer decodes, reloaded).",
                 &["cache", "result"],
             ),
             db_queries: vec(
@@ -66,6 +68,7 @@ impl CacheMetrics {
             hits: f.requests.with_label_values(&[cache, "hit"]),
             misses: f.requests.with_label_values(&[cache, "miss"]),
             placeholder_hits: f.requests.with_label_values(&[cache, "placeholder"]),
+            corrupt: f.requests.with_label_values(&[cache, "corrupt"]),
             db_queries: f.db_queries.with_label_values(&[cache]),
             delete_retries: f.delete_retries.with_label_values(&[cache]),
             errors: f.errors.with_label_values(&[cache]),

@@ -72,6 +72,16 @@ impl CachedConn {
         Self { db, cache: None }
     }
 
+    /// The same connection with cache keys under `prefix` unless the cache config sets one;
+    /// generated models call it with the prefix rzctl was given (`--prefix`).
+    #[must_use]
+    pub fn with_default_prefix(&self, prefix: &str) -> Self {
+        Self {
+            db: self.db.clone(),
+            cache: self.cache.as_ref().map(|c| c.with_default_prefix(prefix)),
+        }
+    }
+
     pub fn db(&self) -> &Db {
         &self.db
     }
@@ -102,10 +112,11 @@ impl CachedConn {
         }
     }
 
-    /// A row by a unique index: `index_key` caches the row's primary key (a little longer than
-    /// the row itself), `row_key` names the row's own entry, `query` finds the row by the index.
-    /// On a miss both entries are filled from one query; on a hit the row comes from its own
-    /// entry, read through `query_row` with `by_primary`.
+    /// A row by a unique index: `index_key` caches the row's primary key, `row_key` names the
+    /// row's own entry, `query` finds the row by the index. On a miss both entries are filled
+    /// from one query, with one drawn expiry: the index entry gets it and the row entry
+    /// [`INDEX_GAP`] more, so that an index entry never outlives its row. On a hit the row
+    /// comes from its own entry, read through `query_row` with `by_primary`.
     pub async fn query_row_index<T, K, RK, F, Fut, G, GFut>(
         &self,
         index_key: String,
@@ -133,23 +144,24 @@ impl CachedConn {
         let row_cache = cache.clone();
         let row_key = Arc::new(row_key);
         let row_key_in_flight = row_key.clone();
+        let expiry = cache.draw_expiry();
         let primary: Option<K> = cache
-            .take_for(
-                &index_key,
-                cache.conf().expiry + INDEX_GAP,
-                move || async move {
-                    let row = query(db).await?;
-                    let Some(row) = row else {
-                        return Ok::<_, sqlx::Error>(None);
-                    };
-                    let primary = primary_of(&row);
-                    if let Err(err) = row_cache.set(&row_key_in_flight(&primary), &row).await {
-                        tracing::warn!(%err, "cannot cache a row found by index");
-                    }
-                    *found_in_flight.lock() = Some(row);
-                    Ok(Some(primary))
-                },
-            )
+            .take_with_expiry(&index_key, expiry, move || async move {
+                let row = query(db).await?;
+                let Some(row) = row else {
+                    return Ok::<_, sqlx::Error>(None);
+                };
+                let primary = primary_of(&row);
+                let row_entry = row_key_in_flight(&primary);
+                if let Err(err) = row_cache
+                    .set_with_expiry(&row_entry, &row, expiry + INDEX_GAP)
+                    .await
+                {
+                    tracing::warn!(%err, "cannot cache a row found by index");
+                }
+                *found_in_flight.lock() = Some(row);
+                Ok(Some(primary))
+            })
             .await?;
         let Some(primary) = primary else {
             return Ok(None);

@@ -9,6 +9,8 @@ mod tx;
 pub use conn::{CachedConn, SqlcError};
 pub use tx::Tx;
 
-/// The unique-index entry outlives the row entry it points to by this much, so that a lookup
-/// by index never finds the index entry but not the row (go-zero's safe gap).
+/// The row entry a lookup by unique index writes outlives the index entry by this much: both
+/// expiries come from one draw, so that while the index entry lives its row entry does too and
+/// an index hit never has to query the row again (go-zero's `cacheSafeGapBetweenIndexAndPrimary`,
+/// added to the row's expiry in `QueryRowIndexCtx`).
 pub const INDEX_GAP: std::time::Duration = std::time::Duration::from_secs(5);

@@ -9,4 +9,5 @@ mod consistency;
 mod kv;
 mod metrics;
 mod redis_down;
+mod repair;
 mod support;

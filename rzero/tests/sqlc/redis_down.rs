@@ -2,12 +2,14 @@
 //! stampede; with a bounded fallback, at most that many reads reach the database at once.
 
 use crate::metrics::counter;
-use crate::support::{MariaDb, Users, cache_conf, create_users, unique};
-use rzero::cache::{Cache, CacheConf, CacheStore, RedisStore};
+use crate::support::{MariaDb, User, Users, cache_conf, create_users, unique};
+use rzero::cache::{Cache, CacheConf, CacheError, CacheStore, RedisStore, TakeError};
 use rzero::sqlc::{CachedConn, SqlcError};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 
 struct OwnRedis {
     child: Child,
@@ -133,24 +135,53 @@ async fn a_bounded_fallback_lets_a_few_reads_through() {
     };
     let users = users_on(&redis, &name, conf, maria.db.clone()).await;
     let id = users.insert("eve", "13800000005").await;
+    let cache = users.conn.cache().unwrap().clone();
     redis.kill();
-    let reads: Vec<_> = (0..50)
-        .map(|_| {
-            let users = users.clone();
-            tokio::spawn(async move { users.find_one(id).await })
-        })
-        .collect();
-    let mut served = 0;
-    for read in reads {
-        if let Ok(Some(user)) = read.await.unwrap() {
-            assert_eq!(user.name, "eve");
-            served += 1;
-        }
+
+    // Each read let through to the database waits at a gate until the test opens it, so the
+    // reads in flight at once can be counted without timing anything.
+    let gate = Arc::new(Semaphore::new(0));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let (done, mut results) = tokio::sync::mpsc::unbounded_channel();
+    for _ in 0..50 {
+        let (cache, db, key) = (cache.clone(), maria.db.clone(), users.id_key(id));
+        let (gate, in_flight, peak, done) =
+            (gate.clone(), in_flight.clone(), peak.clone(), done.clone());
+        tokio::spawn(async move {
+            let read = cache
+                .take(&key, move || async move {
+                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    gate.acquire().await.map(|p| p.forget()).ok();
+                    let row = rzero::with_db!(&db, pool => sqlx::query_as::<_, User>("SELECT `id`, `name`, `mobile`, `version` FROM `user` WHERE `id` = ?").bind(id).fetch_optional(pool).await);
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                    row
+                })
+                .await;
+            let _ = done.send(read);
+        });
     }
-    assert!(served >= 1, "the fallback served nothing");
-    assert!(
-        users.queries() <= 50 && users.queries() == served,
-        "every served read is one query"
+    // The two reads the fallback lets through hold its permits at the gate; every other one
+    // fails fast meanwhile.
+    for _ in 0..48 {
+        let read = results.recv().await.unwrap();
+        assert!(
+            matches!(read, Err(TakeError::Cache(CacheError::Unavailable(_)))),
+            "{read:?}"
+        );
+    }
+    assert_eq!(in_flight.load(Ordering::SeqCst), 2);
+    gate.add_permits(50);
+    for _ in 0..2 {
+        let user = results.recv().await.unwrap().unwrap().unwrap();
+        assert_eq!(user.name, "eve");
+    }
+    assert_eq!(
+        peak.load(Ordering::SeqCst),
+        2,
+        "at most fallback_concurrency reads reach the database at once"
     );
+    assert_eq!(counter("db_queries_total", &name, None), 2);
     maria.drop_database().await;
 }

@@ -65,7 +65,7 @@ pub async fn create_users(db: &Db) {
 
 pub fn cache_conf(prefix: &str) -> CacheConf {
     CacheConf {
-        prefix: format!("{prefix}:cache"),
+        prefix: Some(format!("{prefix}:cache")),
         double_delete_delay: Some(Duration::from_millis(200)),
         ..CacheConf::default()
     }
@@ -181,7 +181,7 @@ impl Users {
 pub async fn drop_keys(cache: &Cache) {
     let client = redis::Client::open(REDIS).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let pattern = format!("{}*", cache.conf().prefix);
+    let pattern = format!("{}*", cache.prefix());
     let mut cursor = 0u64;
     loop {
         let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
@@ -204,5 +204,69 @@ pub async fn drop_keys(cache: &Cache) {
             break;
         }
         cursor = next;
+    }
+}
+
+/// A store that remembers the expiry of every `set`, so that tests can check what the cache
+/// asked for exactly instead of timing what the store reports back.
+#[derive(Debug)]
+pub struct RecordingStore {
+    inner: Arc<dyn CacheStore>,
+    sets: parking_lot::Mutex<Vec<(String, Duration)>>,
+}
+
+impl RecordingStore {
+    /// `cache` again, over a recording store in front of its own store.
+    pub fn around(cache: &Cache, name: &str) -> (Cache, Arc<RecordingStore>) {
+        let store = Arc::new(RecordingStore {
+            inner: cache.store().clone(),
+            sets: parking_lot::Mutex::new(Vec::new()),
+        });
+        let wrapped = Cache::new(name, store.clone(), cache.conf().clone());
+        (wrapped, store)
+    }
+
+    /// The expiry the last `set` of `key` asked for.
+    pub fn ttl_set(&self, key: &str) -> Option<Duration> {
+        self.sets
+            .lock()
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, ttl)| *ttl)
+    }
+}
+
+impl CacheStore for RecordingStore {
+    fn get<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> futures_util::future::BoxFuture<'a, Result<Option<String>, rzero::cache::CacheError>> {
+        self.inner.get(key)
+    }
+
+    fn set<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        ttl: Duration,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), rzero::cache::CacheError>> {
+        self.sets.lock().push((key.to_owned(), ttl));
+        self.inner.set(key, value, ttl)
+    }
+
+    fn del<'a>(
+        &'a self,
+        keys: &'a [String],
+    ) -> futures_util::future::BoxFuture<'a, Result<(), rzero::cache::CacheError>> {
+        self.inner.del(keys)
+    }
+
+    fn ttl<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> futures_util::future::BoxFuture<'a, Result<Option<Duration>, rzero::cache::CacheError>>
+    {
+        self.inner.ttl(key)
     }
 }

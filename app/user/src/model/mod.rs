@@ -7,12 +7,15 @@ mod user_model_gen;
 
 pub use user_model_gen::{USER_ROWS, User, UserModel};
 
-/// The cache key prefix rzctl was given (`--prefix`): keys are `{CACHE_PREFIX}:<table>:<column>:<value>`
-/// when the cache config's `prefix` is set to it, which is its default.
+/// The cache key prefix rzctl was given (`--prefix`): every model's keys are
+/// `{CACHE_PREFIX}:<table>:<column>:<value>` unless the cache config sets `prefix`.
 pub const CACHE_PREFIX: &str = "cache";
 
-/// The schema as migrations for each kind of database: `db.migrate(&migrations())` creates the
-/// tables (the embedded mode runs it at start-up; `sqlx migrate run` runs the same files).
+/// The schema as migrations for each kind of database, up to `0001_user`:
+/// `db.migrate(&migrations())` creates and alters the tables (services run it at start-up;
+/// `sqlx migrate run` runs the same files). Migrations are history: rzctl appends one when the
+/// DDL changes and never rewrites one a database may have run. (Naming the newest here makes a
+/// new one rebuild this crate, since `sqlx::migrate!` reads the folder at compile time.)
 pub fn migrations() -> rzero::db::Migrations {
     rzero::db::Migrations {
         mysql: sqlx::migrate!("src/model/migrations/mysql"),
@@ -20,13 +23,15 @@ pub fn migrations() -> rzero::db::Migrations {
     }
 }
 
-/// Every model, on one connection.
+/// Every model, on one connection and cache.
 #[derive(Debug, Clone)]
 pub struct Models {
     pub user: UserModel,
 }
 
 impl Models {
+    /// Reads go through `conn`'s cache (keys under [`CACHE_PREFIX`] unless the cache config
+    /// sets `prefix`); a connection made with `CachedConn::uncached` has none.
     pub fn new(conn: rzero::sqlc::CachedConn) -> Self {
         Self {
             user: UserModel::new(conn.clone()),

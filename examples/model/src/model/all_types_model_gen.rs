@@ -46,29 +46,45 @@ pub struct AllTypes {
     pub maybe_int: Option<i32>,
     pub maybe_price: Option<String>,
     pub serial: String,
+    pub tags: String,
+    pub bit_flag: bool,
+    pub bits: Option<i64>,
+    pub real_num: f64,
+    pub wide_float: Option<f64>,
+    pub numeric_num: Option<String>,
+    pub dec_num: String,
+    pub moment_us: Option<chrono::NaiveDateTime>,
+    pub stamp_ms: Option<chrono::DateTime<chrono::Utc>>,
+    pub clock_us: Option<chrono::NaiveTime>,
+    pub tiny_doubled: Option<i16>,
+    pub small_plus: Option<i32>,
 }
 
 /// The select list of a whole [`AllTypes`], with the casts that let both MySQL and SQLite
 /// decode it, for queries of your own:
 /// `` format!("SELECT {ALL_TYPES_ROWS} FROM `all_types` WHERE ...") ``.
-pub const ALL_TYPES_ROWS: &str = "`id`, `flag`, `ok`, `tiny`, `tiny_u`, `small`, `small_u`, `medium`, `medium_u`, `regular`, `regular_u`, `big`, CAST(`big_u` AS SIGNED INTEGER) AS `big_u`, CAST(`price` AS CHAR) AS `price`, `ratio`, `score`, `code`, `title`, `body`, `tiny_text`, `medium_text`, `long_text`, `raw`, `fixed_raw`, `blob_data`, `tiny_blob`, `medium_blob`, `long_blob`, `day`, `moment`, `stamp`, `clock`, CAST(`birth_year` AS SIGNED INTEGER) AS `birth_year`, `doc`, `kind`, `maybe_int`, CAST(`maybe_price` AS CHAR) AS `maybe_price`, `serial`";
+pub const ALL_TYPES_ROWS: &str = "`id`, `flag`, `ok`, `tiny`, `tiny_u`, `small`, `small_u`, `medium`, `medium_u`, `regular`, `regular_u`, `big`, CAST(`big_u` AS SIGNED INTEGER) AS `big_u`, CAST(`price` AS CHAR) AS `price`, `ratio`, `score`, `code`, `title`, `body`, `tiny_text`, `medium_text`, `long_text`, `raw`, `fixed_raw`, `blob_data`, `tiny_blob`, `medium_blob`, `long_blob`, `day`, `moment`, `stamp`, `clock`, CAST(`birth_year` AS SIGNED INTEGER) AS `birth_year`, `doc`, `kind`, `maybe_int`, CAST(`maybe_price` AS CHAR) AS `maybe_price`, `serial`, `tags`, `bit_flag`, CAST(`bits` AS SIGNED INTEGER) AS `bits`, `real_num`, `wide_float`, CAST(`numeric_num` AS CHAR) AS `numeric_num`, CAST(`dec_num` AS CHAR) AS `dec_num`, `moment_us`, `stamp_ms`, `clock_us`, `tiny_doubled`, `small_plus`";
 
-const FIND_ONE: &str = "SELECT `id`, `flag`, `ok`, `tiny`, `tiny_u`, `small`, `small_u`, `medium`, `medium_u`, `regular`, `regular_u`, `big`, CAST(`big_u` AS SIGNED INTEGER) AS `big_u`, CAST(`price` AS CHAR) AS `price`, `ratio`, `score`, `code`, `title`, `body`, `tiny_text`, `medium_text`, `long_text`, `raw`, `fixed_raw`, `blob_data`, `tiny_blob`, `medium_blob`, `long_blob`, `day`, `moment`, `stamp`, `clock`, CAST(`birth_year` AS SIGNED INTEGER) AS `birth_year`, `doc`, `kind`, `maybe_int`, CAST(`maybe_price` AS CHAR) AS `maybe_price`, `serial` FROM `all_types` WHERE `id` = ? LIMIT 1";
-const FIND_ONE_BY_SERIAL: &str = "SELECT `id`, `flag`, `ok`, `tiny`, `tiny_u`, `small`, `small_u`, `medium`, `medium_u`, `regular`, `regular_u`, `big`, CAST(`big_u` AS SIGNED INTEGER) AS `big_u`, CAST(`price` AS CHAR) AS `price`, `ratio`, `score`, `code`, `title`, `body`, `tiny_text`, `medium_text`, `long_text`, `raw`, `fixed_raw`, `blob_data`, `tiny_blob`, `medium_blob`, `long_blob`, `day`, `moment`, `stamp`, `clock`, CAST(`birth_year` AS SIGNED INTEGER) AS `birth_year`, `doc`, `kind`, `maybe_int`, CAST(`maybe_price` AS CHAR) AS `maybe_price`, `serial` FROM `all_types` WHERE `serial` = ? LIMIT 1";
-const INSERT: &str = "INSERT INTO `all_types` (`flag`, `ok`, `tiny`, `tiny_u`, `small`, `small_u`, `medium`, `medium_u`, `regular`, `regular_u`, `big`, `big_u`, `price`, `ratio`, `score`, `code`, `title`, `body`, `tiny_text`, `medium_text`, `long_text`, `raw`, `fixed_raw`, `blob_data`, `tiny_blob`, `medium_blob`, `long_blob`, `day`, `moment`, `stamp`, `clock`, `birth_year`, `doc`, `kind`, `maybe_int`, `maybe_price`, `serial`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-const UPDATE: &str = "UPDATE `all_types` SET `flag` = ?, `ok` = ?, `tiny` = ?, `tiny_u` = ?, `small` = ?, `small_u` = ?, `medium` = ?, `medium_u` = ?, `regular` = ?, `regular_u` = ?, `big` = ?, `big_u` = ?, `price` = ?, `ratio` = ?, `score` = ?, `code` = ?, `title` = ?, `body` = ?, `tiny_text` = ?, `medium_text` = ?, `long_text` = ?, `raw` = ?, `fixed_raw` = ?, `blob_data` = ?, `tiny_blob` = ?, `medium_blob` = ?, `long_blob` = ?, `day` = ?, `moment` = ?, `stamp` = ?, `clock` = ?, `birth_year` = ?, `doc` = ?, `kind` = ?, `maybe_int` = ?, `maybe_price` = ?, `serial` = ? WHERE `id` = ?";
+const FIND_ONE: &str = "SELECT `id`, `flag`, `ok`, `tiny`, `tiny_u`, `small`, `small_u`, `medium`, `medium_u`, `regular`, `regular_u`, `big`, CAST(`big_u` AS SIGNED INTEGER) AS `big_u`, CAST(`price` AS CHAR) AS `price`, `ratio`, `score`, `code`, `title`, `body`, `tiny_text`, `medium_text`, `long_text`, `raw`, `fixed_raw`, `blob_data`, `tiny_blob`, `medium_blob`, `long_blob`, `day`, `moment`, `stamp`, `clock`, CAST(`birth_year` AS SIGNED INTEGER) AS `birth_year`, `doc`, `kind`, `maybe_int`, CAST(`maybe_price` AS CHAR) AS `maybe_price`, `serial`, `tags`, `bit_flag`, CAST(`bits` AS SIGNED INTEGER) AS `bits`, `real_num`, `wide_float`, CAST(`numeric_num` AS CHAR) AS `numeric_num`, CAST(`dec_num` AS CHAR) AS `dec_num`, `moment_us`, `stamp_ms`, `clock_us`, `tiny_doubled`, `small_plus` FROM `all_types` WHERE `id` = ? LIMIT 1";
+const FIND_ONE_BY_SERIAL: &str = "SELECT `id`, `flag`, `ok`, `tiny`, `tiny_u`, `small`, `small_u`, `medium`, `medium_u`, `regular`, `regular_u`, `big`, CAST(`big_u` AS SIGNED INTEGER) AS `big_u`, CAST(`price` AS CHAR) AS `price`, `ratio`, `score`, `code`, `title`, `body`, `tiny_text`, `medium_text`, `long_text`, `raw`, `fixed_raw`, `blob_data`, `tiny_blob`, `medium_blob`, `long_blob`, `day`, `moment`, `stamp`, `clock`, CAST(`birth_year` AS SIGNED INTEGER) AS `birth_year`, `doc`, `kind`, `maybe_int`, CAST(`maybe_price` AS CHAR) AS `maybe_price`, `serial`, `tags`, `bit_flag`, CAST(`bits` AS SIGNED INTEGER) AS `bits`, `real_num`, `wide_float`, CAST(`numeric_num` AS CHAR) AS `numeric_num`, CAST(`dec_num` AS CHAR) AS `dec_num`, `moment_us`, `stamp_ms`, `clock_us`, `tiny_doubled`, `small_plus` FROM `all_types` WHERE `serial` = ? LIMIT 1";
+const INSERT: &str = "INSERT INTO `all_types` (`flag`, `ok`, `tiny`, `tiny_u`, `small`, `small_u`, `medium`, `medium_u`, `regular`, `regular_u`, `big`, `big_u`, `price`, `ratio`, `score`, `code`, `title`, `body`, `tiny_text`, `medium_text`, `long_text`, `raw`, `fixed_raw`, `blob_data`, `tiny_blob`, `medium_blob`, `long_blob`, `day`, `moment`, `stamp`, `clock`, `birth_year`, `doc`, `kind`, `maybe_int`, `maybe_price`, `serial`, `tags`, `bit_flag`, `bits`, `real_num`, `wide_float`, `numeric_num`, `dec_num`, `moment_us`, `stamp_ms`, `clock_us`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const UPDATE: &str = "UPDATE `all_types` SET `flag` = ?, `ok` = ?, `tiny` = ?, `tiny_u` = ?, `small` = ?, `small_u` = ?, `medium` = ?, `medium_u` = ?, `regular` = ?, `regular_u` = ?, `big` = ?, `big_u` = ?, `price` = ?, `ratio` = ?, `score` = ?, `code` = ?, `title` = ?, `body` = ?, `tiny_text` = ?, `medium_text` = ?, `long_text` = ?, `raw` = ?, `fixed_raw` = ?, `blob_data` = ?, `tiny_blob` = ?, `medium_blob` = ?, `long_blob` = ?, `day` = ?, `moment` = ?, `stamp` = ?, `clock` = ?, `birth_year` = ?, `doc` = ?, `kind` = ?, `maybe_int` = ?, `maybe_price` = ?, `serial` = ?, `tags` = ?, `bit_flag` = ?, `bits` = ?, `real_num` = ?, `wide_float` = ?, `numeric_num` = ?, `dec_num` = ?, `moment_us` = ?, `stamp_ms` = ?, `clock_us` = ? WHERE `id` = ?";
 const DELETE: &str = "DELETE FROM `all_types` WHERE `id` = ?";
 
-/// Reads and writes `all_types` through the cache: rows by primary key and by
-/// unique key are cached, and every write deletes the entries of the rows it touches.
+/// Reads and writes `all_types` through the cache: rows by primary key and by unique key
+/// are cached, and every write deletes the entries of the rows it touches.
 #[derive(Debug, Clone)]
 pub struct AllTypesModel {
     conn: CachedConn,
 }
 
 impl AllTypesModel {
+    /// The model on `conn`; its keys start with [`super::CACHE_PREFIX`] unless the cache
+    /// config sets `prefix`.
     pub fn new(conn: CachedConn) -> Self {
-        Self { conn }
+        Self {
+            conn: conn.with_default_prefix(super::CACHE_PREFIX),
+        }
     }
 
     /// The connection, for queries of your own (see `all_types_model.rs`).
@@ -136,7 +152,7 @@ impl AllTypesModel {
         let id = self
             .conn
             .exec(&keys, |db| async move {
-                rzero::with_db!(&db, pool => sqlx::query(INSERT).bind(data.flag).bind(data.ok).bind(data.tiny).bind(data.tiny_u).bind(data.small).bind(data.small_u).bind(data.medium).bind(data.medium_u).bind(data.regular).bind(data.regular_u).bind(data.big).bind(data.big_u).bind(&data.price).bind(data.ratio).bind(data.score).bind(&data.code).bind(&data.title).bind(&data.body).bind(&data.tiny_text).bind(&data.medium_text).bind(&data.long_text).bind(&data.raw).bind(&data.fixed_raw).bind(&data.blob_data).bind(&data.tiny_blob).bind(&data.medium_blob).bind(&data.long_blob).bind(data.day).bind(data.moment).bind(data.stamp).bind(data.clock).bind(data.birth_year).bind(&data.doc).bind(&data.kind).bind(data.maybe_int).bind(&data.maybe_price).bind(&data.serial).execute(pool).await.and_then(|r| r.inserted_id::<i32>()))
+                rzero::with_db!(&db, pool => sqlx::query(INSERT).bind(data.flag).bind(data.ok).bind(data.tiny).bind(data.tiny_u).bind(data.small).bind(data.small_u).bind(data.medium).bind(data.medium_u).bind(data.regular).bind(data.regular_u).bind(data.big).bind(data.big_u).bind(&data.price).bind(data.ratio).bind(data.score).bind(&data.code).bind(&data.title).bind(&data.body).bind(&data.tiny_text).bind(&data.medium_text).bind(&data.long_text).bind(&data.raw).bind(&data.fixed_raw).bind(&data.blob_data).bind(&data.tiny_blob).bind(&data.medium_blob).bind(&data.long_blob).bind(data.day).bind(data.moment).bind(data.stamp).bind(data.clock).bind(data.birth_year).bind(&data.doc).bind(&data.kind).bind(data.maybe_int).bind(&data.maybe_price).bind(&data.serial).bind(&data.tags).bind(data.bit_flag).bind(data.bits).bind(data.real_num).bind(data.wide_float).bind(&data.numeric_num).bind(&data.dec_num).bind(data.moment_us).bind(data.stamp_ms).bind(data.clock_us).execute(pool).await.and_then(|r| r.inserted_id::<i32>()))
             })
             .await?;
         if let Some(cache) = self.conn.cache() {
@@ -148,7 +164,7 @@ impl AllTypesModel {
     /// [`Self::insert`] inside a transaction; the cache entries go after the commit.
     pub async fn insert_tx(&self, tx: &mut Tx, data: &AllTypes) -> Result<i32, SqlcError> {
         use rzero::db::InsertedId;
-        let id = rzero::with_tx!(tx, conn => sqlx::query(INSERT).bind(data.flag).bind(data.ok).bind(data.tiny).bind(data.tiny_u).bind(data.small).bind(data.small_u).bind(data.medium).bind(data.medium_u).bind(data.regular).bind(data.regular_u).bind(data.big).bind(data.big_u).bind(&data.price).bind(data.ratio).bind(data.score).bind(&data.code).bind(&data.title).bind(&data.body).bind(&data.tiny_text).bind(&data.medium_text).bind(&data.long_text).bind(&data.raw).bind(&data.fixed_raw).bind(&data.blob_data).bind(&data.tiny_blob).bind(&data.medium_blob).bind(&data.long_blob).bind(data.day).bind(data.moment).bind(data.stamp).bind(data.clock).bind(data.birth_year).bind(&data.doc).bind(&data.kind).bind(data.maybe_int).bind(&data.maybe_price).bind(&data.serial).execute(&mut **conn).await.and_then(|r| r.inserted_id::<i32>()))?;
+        let id = rzero::with_tx!(tx, conn => sqlx::query(INSERT).bind(data.flag).bind(data.ok).bind(data.tiny).bind(data.tiny_u).bind(data.small).bind(data.small_u).bind(data.medium).bind(data.medium_u).bind(data.regular).bind(data.regular_u).bind(data.big).bind(data.big_u).bind(&data.price).bind(data.ratio).bind(data.score).bind(&data.code).bind(&data.title).bind(&data.body).bind(&data.tiny_text).bind(&data.medium_text).bind(&data.long_text).bind(&data.raw).bind(&data.fixed_raw).bind(&data.blob_data).bind(&data.tiny_blob).bind(&data.medium_blob).bind(&data.long_blob).bind(data.day).bind(data.moment).bind(data.stamp).bind(data.clock).bind(data.birth_year).bind(&data.doc).bind(&data.kind).bind(data.maybe_int).bind(&data.maybe_price).bind(&data.serial).bind(&data.tags).bind(data.bit_flag).bind(data.bits).bind(data.real_num).bind(data.wide_float).bind(&data.numeric_num).bind(&data.dec_num).bind(data.moment_us).bind(data.stamp_ms).bind(data.clock_us).execute(&mut **conn).await.and_then(|r| r.inserted_id::<i32>()))?;
         let mut keys = self.keys_of(data);
         keys.push(self.id_key(id));
         tx.delete_after_commit(keys);
@@ -165,7 +181,7 @@ impl AllTypesModel {
         }
         self.conn
             .exec(&keys, |db| async move {
-                rzero::with_db!(&db, pool => sqlx::query(UPDATE).bind(data.flag).bind(data.ok).bind(data.tiny).bind(data.tiny_u).bind(data.small).bind(data.small_u).bind(data.medium).bind(data.medium_u).bind(data.regular).bind(data.regular_u).bind(data.big).bind(data.big_u).bind(&data.price).bind(data.ratio).bind(data.score).bind(&data.code).bind(&data.title).bind(&data.body).bind(&data.tiny_text).bind(&data.medium_text).bind(&data.long_text).bind(&data.raw).bind(&data.fixed_raw).bind(&data.blob_data).bind(&data.tiny_blob).bind(&data.medium_blob).bind(&data.long_blob).bind(data.day).bind(data.moment).bind(data.stamp).bind(data.clock).bind(data.birth_year).bind(&data.doc).bind(&data.kind).bind(data.maybe_int).bind(&data.maybe_price).bind(&data.serial).bind(data.id).execute(pool).await.map(|_| ()))
+                rzero::with_db!(&db, pool => sqlx::query(UPDATE).bind(data.flag).bind(data.ok).bind(data.tiny).bind(data.tiny_u).bind(data.small).bind(data.small_u).bind(data.medium).bind(data.medium_u).bind(data.regular).bind(data.regular_u).bind(data.big).bind(data.big_u).bind(&data.price).bind(data.ratio).bind(data.score).bind(&data.code).bind(&data.title).bind(&data.body).bind(&data.tiny_text).bind(&data.medium_text).bind(&data.long_text).bind(&data.raw).bind(&data.fixed_raw).bind(&data.blob_data).bind(&data.tiny_blob).bind(&data.medium_blob).bind(&data.long_blob).bind(data.day).bind(data.moment).bind(data.stamp).bind(data.clock).bind(data.birth_year).bind(&data.doc).bind(&data.kind).bind(data.maybe_int).bind(&data.maybe_price).bind(&data.serial).bind(&data.tags).bind(data.bit_flag).bind(data.bits).bind(data.real_num).bind(data.wide_float).bind(&data.numeric_num).bind(&data.dec_num).bind(data.moment_us).bind(data.stamp_ms).bind(data.clock_us).bind(data.id).execute(pool).await.map(|_| ()))
             })
             .await
     }
@@ -180,7 +196,7 @@ impl AllTypesModel {
         if let Some(old) = &old {
             tx.delete_after_commit(self.keys_of(old));
         }
-        rzero::with_tx!(tx, conn => sqlx::query(UPDATE).bind(data.flag).bind(data.ok).bind(data.tiny).bind(data.tiny_u).bind(data.small).bind(data.small_u).bind(data.medium).bind(data.medium_u).bind(data.regular).bind(data.regular_u).bind(data.big).bind(data.big_u).bind(&data.price).bind(data.ratio).bind(data.score).bind(&data.code).bind(&data.title).bind(&data.body).bind(&data.tiny_text).bind(&data.medium_text).bind(&data.long_text).bind(&data.raw).bind(&data.fixed_raw).bind(&data.blob_data).bind(&data.tiny_blob).bind(&data.medium_blob).bind(&data.long_blob).bind(data.day).bind(data.moment).bind(data.stamp).bind(data.clock).bind(data.birth_year).bind(&data.doc).bind(&data.kind).bind(data.maybe_int).bind(&data.maybe_price).bind(&data.serial).bind(data.id).execute(&mut **conn).await.map(|_| ()))?;
+        rzero::with_tx!(tx, conn => sqlx::query(UPDATE).bind(data.flag).bind(data.ok).bind(data.tiny).bind(data.tiny_u).bind(data.small).bind(data.small_u).bind(data.medium).bind(data.medium_u).bind(data.regular).bind(data.regular_u).bind(data.big).bind(data.big_u).bind(&data.price).bind(data.ratio).bind(data.score).bind(&data.code).bind(&data.title).bind(&data.body).bind(&data.tiny_text).bind(&data.medium_text).bind(&data.long_text).bind(&data.raw).bind(&data.fixed_raw).bind(&data.blob_data).bind(&data.tiny_blob).bind(&data.medium_blob).bind(&data.long_blob).bind(data.day).bind(data.moment).bind(data.stamp).bind(data.clock).bind(data.birth_year).bind(&data.doc).bind(&data.kind).bind(data.maybe_int).bind(&data.maybe_price).bind(&data.serial).bind(&data.tags).bind(data.bit_flag).bind(data.bits).bind(data.real_num).bind(data.wide_float).bind(&data.numeric_num).bind(&data.dec_num).bind(data.moment_us).bind(data.stamp_ms).bind(data.clock_us).bind(data.id).execute(&mut **conn).await.map(|_| ()))?;
         tx.delete_after_commit(self.keys_of(data));
         Ok(())
     }

@@ -32,16 +32,20 @@ const INSERT: &str = "INSERT INTO `user` (`name`, `mobile`, `avatar`) VALUES (?,
 const UPDATE: &str = "UPDATE `user` SET `name` = ?, `mobile` = ?, `avatar` = ? WHERE `id` = ?";
 const DELETE: &str = "DELETE FROM `user` WHERE `id` = ?";
 
-/// Reads and writes `user` through the cache: rows by primary key and by
-/// unique key are cached, and every write deletes the entries of the rows it touches.
+/// Reads and writes `user` through the cache: rows by primary key and by unique key
+/// are cached, and every write deletes the entries of the rows it touches.
 #[derive(Debug, Clone)]
 pub struct UserModel {
     conn: CachedConn,
 }
 
 impl UserModel {
+    /// The model on `conn`; its keys start with [`super::CACHE_PREFIX`] unless the cache
+    /// config sets `prefix`.
     pub fn new(conn: CachedConn) -> Self {
-        Self { conn }
+        Self {
+            conn: conn.with_default_prefix(super::CACHE_PREFIX),
+        }
     }
 
     /// The connection, for queries of your own (see `user_model.rs`).
