@@ -11,7 +11,12 @@ fn epoch() -> Instant {
 
 /// Nanoseconds since the first call in this process; never 0, so 0 can mean "never".
 pub(crate) fn now_nanos() -> u64 {
-    u64::try_from(epoch().elapsed().as_nanos())
+    nanos_at(Instant::now())
+}
+
+/// [`now_nanos`] for a reading already taken, so that a request's stages share one clock read.
+pub(crate) fn nanos_at(at: Instant) -> u64 {
+    u64::try_from(at.saturating_duration_since(epoch()).as_nanos())
         .unwrap_or(u64::MAX)
         .max(1)
 }

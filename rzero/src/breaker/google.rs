@@ -3,7 +3,7 @@ use crate::timex;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const WINDOW: Duration = Duration::from_secs(10);
 const BUCKETS: usize = 40;
@@ -51,9 +51,15 @@ impl Breaker {
     /// Asks to make one call. On `Ok`, report the outcome through the [`Promise`]; a promise
     /// dropped without a verdict (the caller went away) counts as neither.
     pub fn allow(&self) -> Result<Promise, BreakerOpen> {
-        // A healthy breaker (the common case) needs neither the clock nor a random draw.
-        if self.drop_ratio() > 0.0 {
-            self.accept_at(rand::random::<f64>(), timex::now_nanos())?;
+        self.allow_at(Instant::now())
+    }
+
+    /// [`Self::allow`] at a clock reading the caller already took (the REST chain reads the
+    /// clock once per request for all its stages).
+    pub(crate) fn allow_at(&self, now: Instant) -> Result<Promise, BreakerOpen> {
+        // A healthy breaker (the common case) needs no random draw.
+        if self.drop_ratio_at(now) > 0.0 {
+            self.accept_at(rand::random::<f64>(), timex::nanos_at(now))?;
         }
         Ok(Promise {
             breaker: Some(self.clone()),
@@ -89,13 +95,13 @@ impl Breaker {
 
     /// The current drop probability, for metrics and tests.
     pub fn drop_ratio(&self) -> f64 {
-        let (accepts, total) = self.history();
-        ((total - PROTECTION - K * accepts) / (total + 1.0)).max(0.0)
+        self.drop_ratio_at(Instant::now())
     }
 
-    fn history(&self) -> (f64, f64) {
-        let totals = self.inner.stat.totals();
-        (totals.sum, totals.count as f64)
+    fn drop_ratio_at(&self, now: Instant) -> f64 {
+        let totals = self.inner.stat.totals_at(now);
+        let (accepts, total) = (totals.sum, totals.count as f64);
+        ((total - PROTECTION - K * accepts) / (total + 1.0)).max(0.0)
     }
 
     /// `dice` is a uniform draw from [0, 1); `now` a [`timex::now_nanos`] reading. `last_pass`
@@ -118,7 +124,11 @@ impl Breaker {
     }
 
     fn mark(&self, success: bool) {
-        self.inner.stat.add(if success { 1.0 } else { 0.0 });
+        self.mark_at(success, Instant::now());
+    }
+
+    fn mark_at(&self, success: bool, now: Instant) {
+        self.inner.stat.add_at(if success { 1.0 } else { 0.0 }, now);
     }
 }
 
@@ -141,6 +151,13 @@ impl Promise {
     pub fn reject(mut self) {
         if let Some(b) = self.breaker.take() {
             b.mark(false);
+        }
+    }
+
+    /// [`Self::accept`] or [`Self::reject`] at a clock reading the caller already took.
+    pub(crate) fn settle_at(mut self, success: bool, now: Instant) {
+        if let Some(b) = self.breaker.take() {
+            b.mark_at(success, now);
         }
     }
 }

@@ -64,15 +64,22 @@ impl AdaptiveShedder {
     /// Admits or refuses one request. An admitted request must report through the promise;
     /// a promise dropped without a verdict counts as a failure.
     pub fn allow(self: &Arc<Self>) -> Result<ShedPromise, Overloaded> {
+        self.allow_at(Instant::now())
+    }
+
+    /// [`Self::allow`] at a clock reading the caller already took (the REST chain reads the
+    /// clock once per request for all its stages).
+    pub(crate) fn allow_at(self: &Arc<Self>, now: Instant) -> Result<ShedPromise, Overloaded> {
         if self.should_drop() {
-            self.drop_time.store(timex::now_nanos(), Ordering::Relaxed);
+            self.drop_time
+                .store(timex::nanos_at(now), Ordering::Relaxed);
             self.dropped_recently.store(true, Ordering::Relaxed);
             return Err(Overloaded);
         }
         self.flying.fetch_add(1, Ordering::Relaxed);
         Ok(ShedPromise {
             shedder: Some(Arc::clone(self)),
-            start: Instant::now(),
+            start: now,
         })
     }
 
@@ -141,14 +148,14 @@ impl AdaptiveShedder {
         ((CPU_MAX - cpu as f64) / (CPU_MAX - threshold)).clamp(OVERLOAD_FACTOR_FLOOR, 1.0)
     }
 
-    fn finish(&self, passed: Option<Duration>) {
+    fn finish(&self, passed: Option<(Duration, Instant)>) {
         let flying = self.flying.fetch_sub(1, Ordering::Relaxed) - 1;
         // A lost race between two finishing requests only skips one smoothing step.
         let old = f64::from_bits(self.avg_flying.load(Ordering::Relaxed));
         let new = old * FLYING_BETA + flying as f64 * (1.0 - FLYING_BETA);
         self.avg_flying.store(new.to_bits(), Ordering::Relaxed);
-        if let Some(rt) = passed {
-            self.passes.add((rt.as_secs_f64() * 1000.0).ceil());
+        if let Some((rt, now)) = passed {
+            self.passes.add_at((rt.as_secs_f64() * 1000.0).ceil(), now);
         }
     }
 }
@@ -163,9 +170,14 @@ pub struct ShedPromise {
 
 impl ShedPromise {
     /// The request was served; its response time feeds the capacity estimate.
-    pub fn pass(mut self) {
+    pub fn pass(self) {
+        self.pass_at(Instant::now());
+    }
+
+    /// [`Self::pass`] for a request that ended at `end`, a clock reading already taken.
+    pub(crate) fn pass_at(mut self, end: Instant) {
         if let Some(s) = self.shedder.take() {
-            s.finish(Some(self.start.elapsed()));
+            s.finish(Some((end.saturating_duration_since(self.start), end)));
         }
     }
 

@@ -10,14 +10,13 @@
 //! same either way; with another subscriber, or in plain text, it is a normal event.
 
 use super::batch::BatchWriter;
-use super::format::{push_timestamp, write_escaped};
+use super::format::{needs_escaping, timestamp, wall_at, write_escaped};
 use crate::trace::TraceContext;
 use std::cell::RefCell;
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tracing::Level;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -28,6 +27,8 @@ pub(crate) struct Access<'a> {
     pub(crate) method: &'a str,
     pub(crate) path: &'a str,
     pub(crate) duration: Duration,
+    /// When the request ended, on the monotonic clock: the line's timestamp.
+    pub(crate) end: Instant,
     pub(crate) peer: Option<SocketAddr>,
     pub(crate) slow: bool,
 }
@@ -35,8 +36,9 @@ pub(crate) struct Access<'a> {
 /// Set by `setup` when rzero's own JSON subscriber is the global one.
 pub(super) struct Direct {
     pub(super) writer: BatchWriter,
-    /// `,"service":"..."` or empty.
-    pub(super) service: String,
+    /// What follows the trace ids on every line, up to the status:
+    /// `,"service":"...","caller":"...","status":`.
+    tail: String,
 }
 
 pub(super) static DIRECT: OnceLock<Direct> = OnceLock::new();
@@ -87,10 +89,18 @@ fn event(a: &Access<'_>, level: Level) {
 }
 
 thread_local! {
-    static LINE: RefCell<String> = RefCell::new(String::with_capacity(512));
+    static LINE: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(512));
 }
 
 impl Direct {
+    /// `service` is the `,"service":"..."` member, or empty.
+    pub(super) fn new(writer: BatchWriter, service: &str) -> Self {
+        Self {
+            writer,
+            tail: format!("{service},\"caller\":\"{CALLER}\",\"status\":"),
+        }
+    }
+
     fn write(&self, a: &Access<'_>, level: Level) {
         LINE.with(|line| {
             let Ok(mut line) = line.try_borrow_mut() else {
@@ -98,82 +108,87 @@ impl Direct {
             };
             line.clear();
             self.format(&mut line, a, level);
-            let _ = self.writer.make_writer().write_all(line.as_bytes());
+            let _ = self.writer.make_writer().write_all(&line);
         });
     }
 
-    /// Written with `push_str` and hand-rolled number formatting: `write!` and `Display` for
-    /// socket addresses cost several times more than everything else in the line.
-    fn format(&self, out: &mut String, a: &Access<'_>, level: Level) {
-        let level_name = match level {
-            Level::WARN => "warn",
-            Level::ERROR => "error",
-            _ => "info",
-        };
-        out.push_str("{\"@timestamp\":\"");
-        push_timestamp(out);
-        out.push_str("\",\"level\":\"");
-        out.push_str(level_name);
-        out.push_str("\",\"content\":\"[HTTP] ");
+    /// Written as bytes, with the constant runs of the line as single pieces and numbers by
+    /// hand: `write!` and `Display` for socket addresses cost several times more than
+    /// everything else in the line, and every piece appended costs a length check and a copy.
+    fn format(&self, out: &mut Vec<u8>, a: &Access<'_>, level: Level) {
+        out.extend_from_slice(b"{\"@timestamp\":\"");
+        out.extend_from_slice(timestamp(wall_at(a.end)).as_bytes());
+        out.extend_from_slice(match level {
+            Level::WARN => b"\",\"level\":\"warn\",\"content\":\"[HTTP] ",
+            Level::ERROR => b"\",\"level\":\"error\",\"content\":\"[HTTP] ",
+            _ => b"\",\"level\":\"info\",\"content\":\"[HTTP] ",
+        });
         push_u64(out, u64::from(a.status));
-        out.push_str(" - ");
-        out.push_str(a.method);
-        out.push(' ');
-        let _ = write_escaped(out, a.path);
-        out.push_str(" - ");
+        out.extend_from_slice(b" - ");
+        out.extend_from_slice(a.method.as_bytes());
+        out.push(b' ');
+        push_escaped(out, a.path);
+        out.extend_from_slice(b" - ");
         push_peer(out, a.peer);
         if a.slow {
-            out.push_str(" - slow call");
+            out.extend_from_slice(b" - slow call");
         }
-        out.push('"');
-        if let Some(trace) = TraceContext::current() {
-            out.push_str(",\"trace\":\"");
-            trace.trace_id.push_hex(out);
-            out.push_str("\",\"span\":\"");
-            trace.span_id.push_hex(out);
-            out.push('"');
+        match TraceContext::current() {
+            Some(trace) => {
+                out.extend_from_slice(b"\",\"trace\":\"");
+                out.extend_from_slice(&trace.trace_id.hex());
+                out.extend_from_slice(b"\",\"span\":\"");
+                out.extend_from_slice(&trace.span_id.hex());
+                out.push(b'"');
+            }
+            None => out.push(b'"'),
         }
-        out.push_str(&self.service);
-        out.push_str(",\"caller\":\"");
-        out.push_str(CALLER);
-        out.push_str("\",\"status\":");
+        out.extend_from_slice(self.tail.as_bytes());
         push_u64(out, u64::from(a.status));
-        out.push_str(",\"duration\":\"");
+        out.extend_from_slice(b",\"duration\":\"");
         let micros = u64::try_from(a.duration.as_micros()).unwrap_or(u64::MAX);
         push_u64(out, micros / 1000);
-        out.push('.');
         let frac = micros % 1000;
-        if frac < 100 {
-            out.push('0');
-        }
-        if frac < 10 {
-            out.push('0');
-        }
-        push_u64(out, frac);
-        out.push_str("ms\"}\n");
+        out.extend_from_slice(&[
+            b'.',
+            b'0' + (frac / 100) as u8,
+            b'0' + (frac / 10 % 10) as u8,
+            b'0' + (frac % 10) as u8,
+        ]);
+        out.extend_from_slice(b"ms\"}\n");
     }
 }
 
-fn push_u64(out: &mut String, n: u64) {
-    out.push_str(itoa::Buffer::new().format(n));
+fn push_u64(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-fn push_peer(out: &mut String, peer: Option<SocketAddr>) {
+/// The path as JSON string content; paths almost never need escaping.
+fn push_escaped(out: &mut Vec<u8>, path: &str) {
+    if !needs_escaping(path) {
+        return out.extend_from_slice(path.as_bytes());
+    }
+    let mut escaped = String::new();
+    let _ = write_escaped(&mut escaped, path);
+    out.extend_from_slice(escaped.as_bytes());
+}
+
+fn push_peer(out: &mut Vec<u8>, peer: Option<SocketAddr>) {
     match peer {
         Some(SocketAddr::V4(v4)) => {
             for (i, octet) in v4.ip().octets().into_iter().enumerate() {
                 if i > 0 {
-                    out.push('.');
+                    out.push(b'.');
                 }
                 push_u64(out, u64::from(octet));
             }
-            out.push(':');
+            out.push(b':');
             push_u64(out, u64::from(v4.port()));
         }
         Some(other) => {
             let _ = write!(out, "{other}");
         }
-        None => out.push('-'),
+        None => out.push(b'-'),
     }
 }
 
@@ -205,18 +220,23 @@ mod tests {
 
     #[test]
     fn numbers_and_peers_are_written_like_display() {
-        let mut out = String::new();
+        let mut out = Vec::new();
         for n in [0u64, 7, 10, 99, 12345, u64::MAX] {
             out.clear();
             push_u64(&mut out, n);
-            assert_eq!(out, n.to_string());
+            assert_eq!(out, n.to_string().as_bytes());
         }
         let v4: SocketAddr = "127.0.0.1:54321".parse().unwrap();
         let v6: SocketAddr = "[::1]:80".parse().unwrap();
         for peer in [Some(v4), Some(v6), None] {
             out.clear();
             push_peer(&mut out, peer);
-            assert_eq!(out, Peer(peer).to_string());
+            assert_eq!(out, Peer(peer).to_string().as_bytes());
+        }
+        for (path, json) in [("/a/b", "/a/b"), ("/say \"hi\"", "/say \\\"hi\\\"")] {
+            out.clear();
+            push_escaped(&mut out, path);
+            assert_eq!(out, json.as_bytes());
         }
     }
 }

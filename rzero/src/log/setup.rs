@@ -162,10 +162,7 @@ pub fn setup(conf: &LogConf) -> Result<(), ConfError> {
                 service.push_str(",\"service\":");
                 let _ = super::format::write_json_str(&mut service, &conf.service_name);
             }
-            let _ = super::access::DIRECT.set(super::access::Direct {
-                writer: writer.clone(),
-                service,
-            });
+            let _ = super::access::DIRECT.set(super::access::Direct::new(writer.clone(), &service));
         }
         *WRITER.lock() = Some(writer);
     }

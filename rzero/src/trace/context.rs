@@ -30,9 +30,14 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 impl TraceId {
     /// Appends the 32 hex digits.
     pub fn push_hex(&self, out: &mut String) {
+        out.push_str(std::str::from_utf8(&self.hex()).unwrap_or_default());
+    }
+
+    /// The 32 hex digits as bytes, for writers of byte buffers.
+    pub(crate) fn hex(&self) -> [u8; 32] {
         let mut buf = [0u8; 32];
         hex_into(&self.0, &mut buf);
-        out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+        buf
     }
 
     fn random() -> Self {
@@ -48,9 +53,14 @@ impl TraceId {
 impl SpanId {
     /// Appends the 16 hex digits.
     pub fn push_hex(&self, out: &mut String) {
+        out.push_str(std::str::from_utf8(&self.hex()).unwrap_or_default());
+    }
+
+    /// The 16 hex digits as bytes, for writers of byte buffers.
+    pub(crate) fn hex(&self) -> [u8; 16] {
         let mut buf = [0u8; 16];
         hex_into(&self.0, &mut buf);
-        out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+        buf
     }
 
     fn random() -> Self {

@@ -5,6 +5,7 @@ use super::Refusal;
 use crate::breaker::{Breaker, Promise};
 use http::StatusCode;
 use prometheus::IntCounter;
+use std::time::Instant;
 
 #[derive(Debug, Clone)]
 pub(crate) struct BreakerStage {
@@ -17,19 +18,15 @@ impl BreakerStage {
         Self { breaker, rejected }
     }
 
-    pub(crate) fn admit(&self) -> Result<Promise, Refusal> {
-        self.breaker.allow().map_err(|open| {
+    pub(crate) fn admit(&self, now: Instant) -> Result<Promise, Refusal> {
+        self.breaker.allow_at(now).map_err(|open| {
             self.rejected.inc();
             tracing::warn!(breaker = open.name, "circuit breaker open, request refused");
             Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "circuit breaker is open")
         })
     }
 
-    pub(crate) fn record(promise: Promise, status: StatusCode) {
-        if status.is_server_error() {
-            promise.reject();
-        } else {
-            promise.accept();
-        }
+    pub(crate) fn record(promise: Promise, status: StatusCode, end: Instant) {
+        promise.settle_at(!status.is_server_error(), end);
     }
 }

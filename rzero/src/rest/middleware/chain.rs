@@ -71,8 +71,10 @@ impl Stages {
         S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
         S::Future: Send,
     {
+        // One clock read for every stage before the route, one for every stage after it.
+        let start = Instant::now();
         let mut admitted = Admitted {
-            start: Instant::now(),
+            start,
             line: self.log.as_ref().map(|log| log.begin(&request)),
             in_flight: self.metrics.as_ref().map(MetricsStage::begin),
             slot: None,
@@ -94,13 +96,13 @@ impl Stages {
             }
         }
         if let Some(stage) = &self.breaker {
-            match stage.admit() {
+            match stage.admit(start) {
                 Ok(promise) => admitted.verdict = Some(promise),
                 Err(response) => return refused(admitted, response),
             }
         }
         if let Some(stage) = &self.shedding {
-            match stage.admit() {
+            match stage.admit(start) {
                 Ok(promise) => admitted.shed = Some(promise),
                 Err(response) => return refused(admitted, response),
             }
@@ -152,7 +154,7 @@ impl Stages {
         let state = match self.timeout {
             Some(timeout) => State::Timed {
                 future,
-                sleep: tokio::time::sleep(timeout),
+                sleep: tokio::time::sleep_until(tokio::time::Instant::from_std(start + timeout)),
                 timeout,
             },
             None => State::Plain { future },
@@ -163,19 +165,21 @@ impl Stages {
     /// Everything after the response is ready, innermost stage first.
     fn finish(&self, admitted: Admitted, response: &mut Response, ctx: Option<&TraceContext>) {
         let status = response.status();
+        let end = Instant::now();
+        let elapsed = end.saturating_duration_since(admitted.start);
         if let Some(promise) = admitted.shed {
-            SheddingStage::record(promise, status);
+            SheddingStage::record(promise, status, end);
         }
         if let Some(promise) = admitted.verdict {
-            BreakerStage::record(promise, status);
+            BreakerStage::record(promise, status, end);
         }
         drop(admitted.slot);
         if let Some(metrics) = &self.metrics {
-            metrics.finish(admitted.start, status);
+            metrics.finish(elapsed, status);
         }
         drop(admitted.in_flight);
         if let (Some(log), Some(line)) = (&self.log, admitted.line) {
-            log.finish(line, admitted.start, status);
+            log.finish(line, end, elapsed, status);
         }
         if let Some(ctx) = ctx {
             TraceStage::finish(ctx, response);

@@ -26,13 +26,19 @@ impl LogStage {
         }
     }
 
-    pub(crate) fn finish(&self, line: AccessLine, start: Instant, status: StatusCode) {
-        let duration = start.elapsed();
+    pub(crate) fn finish(
+        &self,
+        line: AccessLine,
+        end: Instant,
+        duration: Duration,
+        status: StatusCode,
+    ) {
         crate::log::access(&Access {
             status: status.as_u16(),
             method: line.method.as_str(),
             path: line.path.as_str(),
             duration,
+            end,
             peer: line.peer,
             slow: duration > self.slow_threshold,
         });

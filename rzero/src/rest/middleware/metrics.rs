@@ -5,7 +5,7 @@
 use crate::metrics::HttpMetrics;
 use http::StatusCode;
 use prometheus::{Histogram, IntCounter, IntCounterVec, IntGauge};
-use std::time::Instant;
+use std::time::Duration;
 
 const COMMON_STATUSES: [u16; 8] = [200, 400, 401, 403, 404, 413, 500, 503];
 
@@ -48,9 +48,8 @@ impl MetricsStage {
         InFlight(self.in_flight.clone())
     }
 
-    pub(crate) fn finish(&self, start: Instant, status: StatusCode) {
-        self.duration
-            .observe(start.elapsed().as_secs_f64() * 1000.0);
+    pub(crate) fn finish(&self, elapsed: Duration, status: StatusCode) {
+        self.duration.observe(elapsed.as_secs_f64() * 1000.0);
         match self
             .common
             .iter()

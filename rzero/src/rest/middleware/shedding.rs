@@ -7,6 +7,7 @@ use crate::load::{AdaptiveShedder, ShedPromise};
 use http::StatusCode;
 use prometheus::IntCounter;
 use std::sync::Arc;
+use std::time::Instant;
 
 #[derive(Debug, Clone)]
 pub(crate) struct SheddingStage {
@@ -19,19 +20,19 @@ impl SheddingStage {
         Self { shedder, shed }
     }
 
-    pub(crate) fn admit(&self) -> Result<ShedPromise, Refusal> {
-        self.shedder.allow().map_err(|_| {
+    pub(crate) fn admit(&self, now: Instant) -> Result<ShedPromise, Refusal> {
+        self.shedder.allow_at(now).map_err(|_| {
             self.shed.inc();
             tracing::warn!("service overloaded, request shed");
             Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "service overloaded")
         })
     }
 
-    pub(crate) fn record(promise: ShedPromise, status: StatusCode) {
+    pub(crate) fn record(promise: ShedPromise, status: StatusCode, end: Instant) {
         if status == StatusCode::SERVICE_UNAVAILABLE {
             promise.fail();
         } else {
-            promise.pass();
+            promise.pass_at(end);
         }
     }
 }
