@@ -24,3 +24,18 @@ pub async fn json(response: reqwest::Response) -> (u16, serde_json::Value) {
     let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
     (status, value)
 }
+
+/// The statuses of `n` GET requests to `url` sent at once.
+pub async fn concurrent_statuses(url: &str, n: usize) -> Vec<u16> {
+    let calls: Vec<_> = (0..n)
+        .map(|_| {
+            let url = url.to_owned();
+            tokio::spawn(async move { client().get(url).send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::with_capacity(n);
+    for call in calls {
+        statuses.push(call.await.unwrap());
+    }
+    statuses
+}

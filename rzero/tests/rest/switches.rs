@@ -2,7 +2,7 @@
 //! switch off, requests pass as if it were not there. (The access log's switch is shown in
 //! tests/logging.rs, which owns the process's log output.)
 
-use crate::support::{client, conf, json, start};
+use crate::support::{client, concurrent_statuses, conf, json, start};
 use http::Method;
 use rzero::load::FixedCpu;
 use rzero::rest::{Error, Reply, RouteGroup, Server};
@@ -73,15 +73,8 @@ async fn max_conns_off_admits_past_the_limit() {
         .add_routes(RouteGroup::new().route(Method::GET, "/slow", sleepy))
         .unwrap();
     let (running, base) = start(server).await;
-    let calls: Vec<_> = (0..3)
-        .map(|_| {
-            let url = format!("{base}/slow");
-            tokio::spawn(async move { client().get(url).send().await.unwrap().status() })
-        })
-        .collect();
-    for call in calls {
-        assert_eq!(call.await.unwrap(), 200);
-    }
+    let statuses = concurrent_statuses(&format!("{base}/slow"), 3).await;
+    assert_eq!(statuses, [200; 3]);
     running.shutdown().await.unwrap();
 }
 
@@ -125,15 +118,8 @@ async fn shedding_off_sheds_nothing_on_a_hot_cpu() {
     let (running, base) = start(server).await;
     // The load that gets some requests shed with shedding on (chain.rs).
     for _ in 0..3 {
-        let calls: Vec<_> = (0..60)
-            .map(|_| {
-                let url = format!("{base}/work");
-                tokio::spawn(async move { client().get(url).send().await.unwrap().status() })
-            })
-            .collect();
-        for call in calls {
-            assert_eq!(call.await.unwrap(), 200);
-        }
+        let statuses = concurrent_statuses(&format!("{base}/work"), 60).await;
+        assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
     }
     running.shutdown().await.unwrap();
 }
