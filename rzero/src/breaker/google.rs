@@ -155,6 +155,7 @@ impl Promise {
     }
 
     /// [`Self::accept`] or [`Self::reject`] at a clock reading the caller already took.
+    #[cfg(feature = "rest")]
     pub(crate) fn settle_at(mut self, success: bool, now: Instant) {
         if let Some(b) = self.breaker.take() {
             b.mark_at(success, now);

@@ -1,8 +1,8 @@
 use super::Encoding;
 use crate::trace::TraceContext;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fmt::{self, Write as _};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
@@ -152,36 +152,6 @@ fn write_timestamp(w: &mut impl fmt::Write) -> fmt::Result {
 /// [`write_timestamp`] into a `String`, without the formatting machinery.
 pub(super) fn push_timestamp(out: &mut String) {
     out.push_str(timestamp(SystemTime::now()).as_str());
-}
-
-thread_local! {
-    /// A wall-clock reading and the monotonic instant it was taken at, renewed every second.
-    static WALL: Cell<Option<(Instant, SystemTime)>> = const { Cell::new(None) };
-}
-
-const WALL_RENEWAL: Duration = Duration::from_secs(1);
-
-/// The wall time of a moment the caller already read on the monotonic clock (the access
-/// line's end of request), derived from a reading of this thread at most a second old: it
-/// saves a clock read per line and differs from reading the wall clock by no more than the
-/// clock's slew over that second.
-pub(super) fn wall_at(at: Instant) -> SystemTime {
-    let derive = |(base, system): (Instant, SystemTime)| {
-        if at >= base {
-            let ahead = at.duration_since(base);
-            (ahead < WALL_RENEWAL).then(|| system + ahead)
-        } else {
-            let behind = base.duration_since(at);
-            (behind < WALL_RENEWAL).then(|| system - behind)
-        }
-    };
-    WALL.with(|wall| {
-        wall.get().and_then(derive).unwrap_or_else(|| {
-            let base = (Instant::now(), SystemTime::now());
-            wall.set(Some(base));
-            derive(base).unwrap_or(base.1)
-        })
-    })
 }
 
 /// `2026-11-28T06:15:42.123Z` in a buffer of its own, so that it can go into a `String` or
@@ -386,56 +356,5 @@ mod tests {
         write_timestamp(&mut out).unwrap();
         assert_eq!(out.len(), "2026-11-28T06:15:42.123Z".len(), "{out}");
         assert!(out.ends_with('Z') && out.as_bytes()[10] == b'T', "{out}");
-    }
-
-    /// Milliseconds since the epoch of a timestamp this module wrote.
-    fn millis_of(text: &str) -> u128 {
-        humantime::parse_rfc3339(text)
-            .unwrap()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis()
-    }
-
-    #[test]
-    fn derived_timestamps_match_the_wall_clock() {
-        let now = || {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_millis()
-        };
-        // Earlier, at and later than the thread's base reading, and long after it (which
-        // renews the base).
-        let base = Instant::now();
-        for at in [
-            base,
-            base + Duration::from_millis(300),
-            base - Duration::from_millis(200),
-        ] {
-            let before = now();
-            let out = timestamp(wall_at(at));
-            let expected = i128::try_from(before).unwrap()
-                + if at >= base {
-                    i128::try_from(at.duration_since(base).as_millis()).unwrap()
-                } else {
-                    -i128::try_from(base.duration_since(at).as_millis()).unwrap()
-                };
-            let written = i128::try_from(millis_of(out.as_str())).unwrap();
-            assert!(
-                (written - expected).abs() <= 5,
-                "{}: {written} vs {expected}",
-                out.as_str()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(1100));
-        let before = now();
-        let out = timestamp(wall_at(Instant::now()));
-        let written = millis_of(out.as_str());
-        assert!(
-            written + 5 >= before && written <= now() + 5,
-            "{}",
-            out.as_str()
-        );
     }
 }
