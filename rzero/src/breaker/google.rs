@@ -123,6 +123,7 @@ impl Breaker {
         Ok(())
     }
 
+    #[cfg(test)]
     fn mark(&self, success: bool) {
         self.mark_at(success, Instant::now());
     }
@@ -141,21 +142,16 @@ pub struct Promise {
 
 impl Promise {
     /// The call succeeded, or failed for a reason that is not the dependency's fault.
-    pub fn accept(mut self) {
-        if let Some(b) = self.breaker.take() {
-            b.mark(true);
-        }
+    pub fn accept(self) {
+        self.settle_at(true, Instant::now());
     }
 
     /// The call failed because of the dependency.
-    pub fn reject(mut self) {
-        if let Some(b) = self.breaker.take() {
-            b.mark(false);
-        }
+    pub fn reject(self) {
+        self.settle_at(false, Instant::now());
     }
 
     /// [`Self::accept`] or [`Self::reject`] at a clock reading the caller already took.
-    #[cfg(feature = "rest")]
     pub(crate) fn settle_at(mut self, success: bool, now: Instant) {
         if let Some(b) = self.breaker.take() {
             b.mark_at(success, now);

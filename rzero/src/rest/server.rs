@@ -59,24 +59,10 @@ pub struct Server {
     conf: RestConf,
     groups: Vec<(GroupOptions, Vec<super::route::Route>)>,
     seen: HashSet<(Method, String)>,
-    matcher: PathMatcher,
+    /// Every distinct path so far, in the matcher axum itself uses: `Router::route` panics
+    /// on a path it refuses, so each is tried here first and a clash becomes an error.
+    paths: matchit::Router<()>,
     cpu: Arc<dyn CpuUsage>,
-}
-
-/// Every distinct path so far, in the matcher axum itself uses: `Router::route` panics on a
-/// path it refuses, so each is tried here first and a clash becomes an error.
-#[derive(Clone, Default)]
-struct PathMatcher {
-    router: matchit::Router<()>,
-    paths: HashSet<String>,
-}
-
-impl std::fmt::Debug for PathMatcher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PathMatcher")
-            .field("paths", &self.paths)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Server {
@@ -92,7 +78,7 @@ impl Server {
             conf,
             groups: Vec::new(),
             seen: HashSet::new(),
-            matcher: PathMatcher::default(),
+            paths: matchit::Router::new(),
             cpu: Arc::new(SystemCpu),
         })
     }
@@ -112,7 +98,7 @@ impl Server {
     /// `/a/:name`) or cannot parse; nothing of a refused group is added.
     pub fn add_routes<S>(&mut self, group: RouteGroup<S>) -> Result<(), ServerError> {
         let mut seen = self.seen.clone();
-        let mut matcher = self.matcher.clone();
+        let mut paths = self.paths.clone();
         for route in &group.routes {
             let path = axum_path(&full_path(&group.options.prefix, &route.path));
             let invalid = |reason: String| ServerError::InvalidRoute {
@@ -123,6 +109,8 @@ impl Server {
             if route.build.is_none() {
                 return Err(invalid("this HTTP method cannot be routed".into()));
             }
+            // Methods of one path share its entry; only a new path can clash.
+            let new_path = !seen.iter().any(|(_, seen_path)| *seen_path == path);
             if !seen.insert((route.method.clone(), path.clone())) {
                 return Err(ServerError::DuplicateRoute {
                     method: route.method.clone(),
@@ -139,17 +127,14 @@ impl Server {
                      (`:name`, `{{name}}` or `{{*rest}}`)"
                 )));
             }
-            // Methods of one path share its entry; only a new path can clash.
-            if !matcher.paths.contains(&path) {
-                matcher
-                    .router
+            if new_path {
+                paths
                     .insert(path.as_str(), ())
                     .map_err(|err| invalid(err.to_string()))?;
-                matcher.paths.insert(path.clone());
             }
         }
         self.seen = seen;
-        self.matcher = matcher;
+        self.paths = paths;
         self.groups.push((group.options, group.routes));
         Ok(())
     }
