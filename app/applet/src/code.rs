@@ -39,7 +39,7 @@ pub fn from_user_rpc(status: Status) -> Error {
         Some(Reason::BadCredentials) => BAD_CREDENTIALS.into(),
         Some(Reason::NoSuchUser) => ACCOUNT_GONE.into(),
         // The message names the field: `mobile: expected 6 to 15 digits ...`.
-        Some(Reason::InvalidField) => Error::bad_request(status.message().to_owned()),
+        Some(Reason::InvalidField) => bad_field(status),
         None => match status.code() {
             Code::Unavailable | Code::DeadlineExceeded | Code::ResourceExhausted => {
                 tracing::warn!(code = ?status.code(), msg = status.message(), "user.rpc failed");

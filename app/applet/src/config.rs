@@ -35,7 +35,7 @@ pub struct VerificationConf {
     /// How long a code stays valid.
     #[serde(deserialize_with = "deserialize_duration")]
     pub code_ttl: Duration,
-    /// Codes one number may ask for per day (the count resets at midnight UTC).
+    /// Codes one number may ask for per day (the count resets at midnight, server time).
     pub daily_limit: i64,
 }
 

@@ -23,10 +23,11 @@ pub async fn find_by_ids(
     }
     // Each id goes through the row cache; the lookups run at once, so a page of authors
     // costs one round trip's time rather than one per author.
-    let lookups = ids.iter().filter_map(|&id| account::row_id(id)).map(|id| {
-        let users = svc.models.user.clone();
-        async move { users.find_one(id).await }
-    });
+    let users = &svc.models.user;
+    let lookups = ids
+        .iter()
+        .filter_map(|&id| account::row_id(id))
+        .map(|id| users.find_one(id));
     let rows = try_join_all(lookups).await.map_err(storage)?;
     let users = rows
         .iter()

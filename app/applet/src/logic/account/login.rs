@@ -4,7 +4,7 @@
 //! Created by rzctl from applet.api; this file is yours: rzctl never overwrites it.
 
 use super::verification::consume;
-use crate::code::{BAD_CREDENTIALS, NO_ACCOUNT, bad_field, from_user_rpc};
+use crate::code::{NO_ACCOUNT, bad_field, from_user_rpc};
 use crate::svc::ServiceContext;
 use crate::types::{LoginRequest, LoginResponse};
 use rzero::rest::{Context, Error};
@@ -20,20 +20,14 @@ pub async fn login(
     let user_id = match (req.password, req.verification_code) {
         (Some(password), None) => {
             // Any number is tried: a malformed one is just another wrong pair.
-            let user = svc
-                .users
+            svc.users
                 .check_password(CheckPasswordRequest {
                     mobile: req.mobile,
                     password,
                 })
-                .await;
-            match user {
-                Ok(user) => user.user_id,
-                Err(status) if Reason::of(&status) == Some(Reason::BadCredentials) => {
-                    return Err(BAD_CREDENTIALS.into());
-                }
-                Err(status) => return Err(from_user_rpc(status)),
-            }
+                .await
+                .map_err(from_user_rpc)?
+                .user_id
         }
         (None, Some(code)) => {
             let mobile = user::account::mobile(&req.mobile).map_err(bad_field)?;

@@ -4,12 +4,11 @@
 //! Created by rzctl from applet.api; this file is yours: rzctl never overwrites it.
 
 use super::verification::{check, consume};
-use crate::code::{MOBILE_TAKEN, bad_field, from_user_rpc};
+use crate::code::{bad_field, from_user_rpc};
 use crate::svc::ServiceContext;
 use crate::types::{RegisterRequest, RegisterResponse};
 use rzero::rest::{Context, Error};
-use user::errors::Reason;
-use user::pb::user::{FindByMobileRequest, RegisterRequest as NewUser};
+use user::pb::user::RegisterRequest as NewUser;
 
 pub async fn register(
     svc: &ServiceContext,
@@ -24,21 +23,9 @@ pub async fn register(
     }
     user::account::password(&req.password).map_err(bad_field)?;
     check(svc, &mobile, &req.verification_code).await?;
-    // A taken number is refused before anything is written or the code used up.
-    match svc
-        .users
-        .find_by_mobile(FindByMobileRequest {
-            mobile: mobile.clone(),
-        })
-        .await
-    {
-        Ok(_) => return Err(MOBILE_TAKEN.into()),
-        Err(status) if Reason::of(&status) == Some(Reason::NoSuchUser) => {}
-        Err(status) => return Err(from_user_rpc(status)),
-    }
-    // The code is used up only once the account exists, so that a taken name costs the
-    // user no new code; two sign-ups racing with one code still make one account, because
-    // the number is a unique key.
+    // The code is used up only once the account exists, so that a taken number or name
+    // (user.rpc answers MOBILE_TAKEN or NAME_TAKEN) costs the user no new code; two sign-ups
+    // racing with one code still make one account, because the number is a unique key.
     let created = svc
         .users
         .register(NewUser {

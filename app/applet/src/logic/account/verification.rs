@@ -111,17 +111,19 @@ pub async fn check(svc: &ServiceContext, mobile: &str, code: &str) -> Result<(),
     Err(CODE_WRONG.into())
 }
 
-/// Uses the code up: of two requests with the same code, one gets through.
+/// Uses the code up: of two requests with the same code, one gets through. The right code
+/// costs one atomic take; only a refused one is looked at again, to tell a wrong guess
+/// (counted) from a code that is gone.
 pub async fn consume(svc: &ServiceContext, mobile: &str, code: &str) -> Result<(), Error> {
-    check(svc, mobile, code).await?;
     if svc
         .kv
         .take_if(&activation_key(mobile), code)
         .await
         .map_err(kv_error)?
     {
-        Ok(())
-    } else {
-        Err(CODE_EXPIRED.into())
+        return Ok(());
     }
+    check(svc, mobile, code).await?;
+    // The code matched after all: another request took it between the two reads.
+    Err(CODE_EXPIRED.into())
 }
