@@ -57,13 +57,21 @@ impl Breaker {
     /// [`Self::allow`] at a clock reading the caller already took (the REST chain reads the
     /// clock once per request for all its stages).
     pub(crate) fn allow_at(&self, now: Instant) -> Result<Promise, BreakerOpen> {
+        self.admit_at(now)?;
+        Ok(Promise {
+            breaker: Some(self.clone()),
+        })
+    }
+
+    /// [`Self::allow_at`] without a promise, for a caller that owns the breaker for the
+    /// length of the call (the REST chain) and reports through [`Self::mark_at`]: it saves
+    /// the promise's handle on the breaker, two atomic operations per request.
+    pub(crate) fn admit_at(&self, now: Instant) -> Result<(), BreakerOpen> {
         // A healthy breaker (the common case) needs no random draw.
         if self.drop_ratio_at(now) > 0.0 {
             self.accept_at(rand::random::<f64>(), timex::nanos_at(now))?;
         }
-        Ok(Promise {
-            breaker: Some(self.clone()),
-        })
+        Ok(())
     }
 
     /// Runs `call` through the breaker; `acceptable` decides which errors are the caller's own
@@ -128,7 +136,8 @@ impl Breaker {
         self.mark_at(success, Instant::now());
     }
 
-    fn mark_at(&self, success: bool, now: Instant) {
+    /// Counts one call's outcome; `success` is false when the dependency failed it.
+    pub(crate) fn mark_at(&self, success: bool, now: Instant) {
         self.inner.stat.add_at(if success { 1.0 } else { 0.0 }, now);
     }
 }

@@ -70,6 +70,17 @@ impl AdaptiveShedder {
     /// [`Self::allow`] at a clock reading the caller already took (the REST chain reads the
     /// clock once per request for all its stages).
     pub(crate) fn allow_at(self: &Arc<Self>, now: Instant) -> Result<ShedPromise, Overloaded> {
+        self.enter_at(now)?;
+        Ok(ShedPromise {
+            shedder: Some(Arc::clone(self)),
+            start: now,
+        })
+    }
+
+    /// [`Self::allow_at`] without a promise, for a caller that owns the shedder for the length
+    /// of the request (the REST chain): it must call [`Self::leave`] exactly once, also when
+    /// the request is abandoned. It saves the promise's handle, two atomic operations.
+    pub(crate) fn enter_at(&self, now: Instant) -> Result<(), Overloaded> {
         if self.should_drop() {
             self.drop_time
                 .store(timex::nanos_at(now), Ordering::Relaxed);
@@ -77,10 +88,7 @@ impl AdaptiveShedder {
             return Err(Overloaded);
         }
         self.flying.fetch_add(1, Ordering::Relaxed);
-        Ok(ShedPromise {
-            shedder: Some(Arc::clone(self)),
-            start: now,
-        })
+        Ok(())
     }
 
     /// Requests currently admitted and not finished.
@@ -148,7 +156,9 @@ impl AdaptiveShedder {
         ((CPU_MAX - cpu as f64) / (CPU_MAX - threshold)).clamp(OVERLOAD_FACTOR_FLOOR, 1.0)
     }
 
-    fn finish(&self, passed: Option<(Duration, Instant)>) {
+    /// Ends a request admitted by [`Self::enter_at`]: `passed` holds its response time and
+    /// end when it was served, `None` when it failed or was abandoned.
+    pub(crate) fn leave(&self, passed: Option<(Duration, Instant)>) {
         let flying = self.flying.fetch_sub(1, Ordering::Relaxed) - 1;
         // A lost race between two finishing requests only skips one smoothing step.
         let old = f64::from_bits(self.avg_flying.load(Ordering::Relaxed));
@@ -177,14 +187,14 @@ impl ShedPromise {
     /// [`Self::pass`] for a request that ended at `end`, a clock reading already taken.
     pub(crate) fn pass_at(mut self, end: Instant) {
         if let Some(s) = self.shedder.take() {
-            s.finish(Some((end.saturating_duration_since(self.start), end)));
+            s.leave(Some((end.saturating_duration_since(self.start), end)));
         }
     }
 
     /// The request failed (for HTTP: answered 503); it leaves the capacity estimate alone.
     pub fn fail(mut self) {
         if let Some(s) = self.shedder.take() {
-            s.finish(None);
+            s.leave(None);
         }
     }
 }
@@ -192,7 +202,7 @@ impl ShedPromise {
 impl Drop for ShedPromise {
     fn drop(&mut self) {
         if let Some(s) = self.shedder.take() {
-            s.finish(None);
+            s.leave(None);
         }
     }
 }

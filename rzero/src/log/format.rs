@@ -1,8 +1,8 @@
 use super::Encoding;
 use crate::trace::TraceContext;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt::{self, Write as _};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
@@ -137,74 +137,74 @@ fn level_name(level: &tracing::Level) -> &'static str {
     }
 }
 
+/// `YYYY-MM-DDTHH:MM:SS`, as RFC 3339 writes every second of years 1970 to 9999.
+const SECONDS_LEN: usize = 19;
+/// The last second of the year 9999.
+const LAST_SECOND: u64 = 253_402_300_799;
+
 thread_local! {
     /// The second last formatted and its RFC 3339 text up to the seconds.
-    static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    static SECOND: Cell<(u64, [u8; SECONDS_LEN])> = const { Cell::new((u64::MAX, [0; SECONDS_LEN])) };
 }
 
 /// `2026-11-28T06:15:42.123Z`, formatting the date part once per second.
 fn write_timestamp(w: &mut impl fmt::Write) -> fmt::Result {
-    let mut text = String::with_capacity(24);
-    push_timestamp(&mut text);
-    w.write_str(&text)
+    w.write_str(timestamp(SystemTime::now()).as_str())
 }
 
-/// [`write_timestamp`] into a `String`, without the formatting machinery.
-pub(super) fn push_timestamp(out: &mut String) {
-    out.push_str(timestamp(SystemTime::now()).as_str());
-}
-
-/// `2026-11-28T06:15:42.123Z` in a buffer of its own, so that it can go into a `String` or
-/// straight into a byte buffer.
-pub(super) struct Timestamp {
-    buf: [u8; 40],
-    len: usize,
-}
+/// `2026-11-28T06:15:42.123Z` in a fixed-size buffer: every line carries one, and a fixed
+/// size lets it be copied without a length check or a call to `memcpy`.
+pub(super) struct Timestamp([u8; SECONDS_LEN + 5]);
 
 impl Timestamp {
-    pub(super) fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+    pub(super) fn as_bytes(&self) -> &[u8; SECONDS_LEN + 5] {
+        &self.0
     }
 
     pub(super) fn as_str(&self) -> &str {
         // Only ASCII is ever written into the buffer.
         std::str::from_utf8(self.as_bytes()).unwrap_or_default()
     }
-
-    fn push(&mut self, bytes: &[u8]) {
-        let end = (self.len + bytes.len()).min(self.buf.len());
-        self.buf[self.len..end].copy_from_slice(&bytes[..end - self.len]);
-        self.len = end;
-    }
 }
 
-/// The timestamp of `now`, formatting the date part once per second.
+/// The timestamp of `now`, formatting the date part once per second. Times outside years
+/// 1970 to 9999 (a clock decades off) are written as the nearest end of that range.
 pub(super) fn timestamp(now: SystemTime) -> Timestamp {
     let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let mut out = Timestamp {
-        buf: [0; 40],
-        len: 0,
-    };
-    SECOND.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.0 != secs {
-            let text = humantime::format_rfc3339_seconds(now).to_string();
-            cache.1 = text.trim_end_matches('Z').to_owned();
-            cache.0 = secs;
+    let secs = since.as_secs().min(LAST_SECOND);
+    let seconds = SECOND.with(|cache| {
+        let (cached, text) = cache.get();
+        if cached == secs {
+            return text;
         }
-        out.push(cache.1.as_bytes());
+        // humantime panics on times before 1970 and fails on years after 9999, hence the
+        // clamped second and `write!` rather than `to_string`.
+        let mut formatted = String::with_capacity(SECONDS_LEN + 1);
+        let _ = write!(
+            formatted,
+            "{}",
+            humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(secs))
+        );
+        let text = formatted
+            .as_bytes()
+            .get(..SECONDS_LEN)
+            .filter(|_| formatted.len() == SECONDS_LEN + 1)
+            .and_then(|t| <[u8; SECONDS_LEN]>::try_from(t).ok())
+            .unwrap_or(*b"9999-12-31T23:59:59");
+        cache.set((secs, text));
+        text
     });
     let millis = since.subsec_millis();
-    let digits = [
+    let mut out = [0u8; SECONDS_LEN + 5];
+    out[..SECONDS_LEN].copy_from_slice(&seconds);
+    out[SECONDS_LEN..].copy_from_slice(&[
+        b'.',
         b'0' + (millis / 100) as u8,
         b'0' + (millis / 10 % 10) as u8,
         b'0' + (millis % 10) as u8,
-    ];
-    out.push(b".");
-    out.push(&digits);
-    out.push(b"Z");
-    out
+        b'Z',
+    ]);
+    Timestamp(out)
 }
 
 /// Writes `s` as a JSON string literal.
@@ -356,5 +356,15 @@ mod tests {
         write_timestamp(&mut out).unwrap();
         assert_eq!(out.len(), "2026-11-28T06:15:42.123Z".len(), "{out}");
         assert!(out.ends_with('Z') && out.as_bytes()[10] == b'T', "{out}");
+    }
+
+    #[test]
+    fn clocks_far_off_are_clamped_rather_than_panicking() {
+        let before_1970 = UNIX_EPOCH - Duration::from_secs(86_400);
+        assert_eq!(timestamp(before_1970).as_str(), "1970-01-01T00:00:00.000Z");
+        let after_9999 = UNIX_EPOCH + Duration::from_secs(LAST_SECOND + 86_400);
+        assert_eq!(timestamp(after_9999).as_str(), "9999-12-31T23:59:59.000Z");
+        let exact = UNIX_EPOCH + Duration::from_millis(1_764_633_600_042);
+        assert_eq!(timestamp(exact).as_str(), "2025-12-02T00:00:00.042Z");
     }
 }

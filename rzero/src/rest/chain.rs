@@ -58,9 +58,9 @@ pub(crate) fn stack(key: &RouteKey<'_>, group: &GroupOptions, shared: &Shared) -
         trace: on.trace.then_some(TraceStage {
             sampler: conf.telemetry.sampler,
         }),
-        log: on.log.then_some(LogStage {
-            slow_threshold: conf.log.slow_threshold,
-        }),
+        log: on
+            .log
+            .then(|| LogStage::new(conf.log.slow_threshold, key.path)),
         metrics: on.metrics.then(|| MetricsStage::new(key.method, key.path)),
         max_conns: (on.max_conns && conf.max_conns > 0)
             .then(|| MaxConnsStage::new(conf.max_conns, shared.active.clone())),

@@ -27,6 +27,24 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     out
 }
 
+/// A new trace id and span id from one turn of the generator: a root context needs both, and
+/// whole words cost less than `fill_bytes` twice.
+fn random_ids() -> (TraceId, SpanId) {
+    let [a, b, c] = IDS.with(|rng| {
+        let mut rng = rng.borrow_mut();
+        [rng.next_u64(), rng.next_u64(), rng.next_u64()]
+    });
+    let mut trace = [0u8; 16];
+    trace[..8].copy_from_slice(&a.to_le_bytes());
+    trace[8..].copy_from_slice(&b.to_le_bytes());
+    match (TraceId(trace), SpanId(c.to_le_bytes())) {
+        // All-zero ids are invalid; a draw of 64 zero bits is as good as impossible, but
+        // cheap to rule out.
+        (trace, span) if trace.0 != [0; 16] && span.0 != [0; 8] => (trace, span),
+        _ => (TraceId::random(), SpanId::random()),
+    }
+}
+
 impl TraceId {
     /// Appends the 32 hex digits.
     pub fn push_hex(&self, out: &mut String) {
@@ -128,9 +146,10 @@ pub struct TraceContext {
 impl TraceContext {
     /// A new trace, sampled with probability `ratio`.
     pub fn root(ratio: f64) -> Self {
+        let (trace_id, span_id) = random_ids();
         Self {
-            trace_id: TraceId::random(),
-            span_id: SpanId::random(),
+            trace_id,
+            span_id,
             parent_span_id: None,
             sampled: ratio >= 1.0 || (ratio > 0.0 && rand::random::<f64>() < ratio),
         }

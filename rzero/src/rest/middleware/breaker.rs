@@ -2,7 +2,7 @@
 //! failure of the route, anything else as a success; an open breaker answers 503.
 
 use super::Refusal;
-use crate::breaker::{Breaker, Promise};
+use crate::breaker::Breaker;
 use http::StatusCode;
 use prometheus::IntCounter;
 use std::time::Instant;
@@ -18,15 +18,18 @@ impl BreakerStage {
         Self { breaker, rejected }
     }
 
-    pub(crate) fn admit(&self, now: Instant) -> Result<Promise, Refusal> {
-        self.breaker.allow_at(now).map_err(|open| {
+    /// Lets the request in or refuses it; an admitted request is reported through
+    /// [`Self::record`] (a request abandoned before its response reports nothing, as a
+    /// breaker promise dropped without a verdict).
+    pub(crate) fn admit(&self, now: Instant) -> Result<(), Refusal> {
+        self.breaker.admit_at(now).map_err(|open| {
             self.rejected.inc();
             tracing::warn!(breaker = open.name, "circuit breaker open, request refused");
             Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "circuit breaker is open")
         })
     }
 
-    pub(crate) fn record(promise: Promise, status: StatusCode, end: Instant) {
-        promise.settle_at(!status.is_server_error(), end);
+    pub(crate) fn record(&self, status: StatusCode, end: Instant) {
+        self.breaker.mark_at(!status.is_server_error(), end);
     }
 }

@@ -11,14 +11,12 @@
 use super::breaker::BreakerStage;
 use super::log::{AccessLine, LogStage};
 use super::max_bytes::MaxBytesStage;
-use super::max_conns::{MaxConnsStage, Slot};
-use super::metrics::{InFlight, MetricsStage};
+use super::max_conns::MaxConnsStage;
+use super::metrics::MetricsStage;
 use super::recover::{panic_response, timeout_response};
 use super::shedding::SheddingStage;
 use super::trace::TraceStage;
 use super::{Refusal, Request, Response, gunzip};
-use crate::breaker::Promise;
-use crate::load::ShedPromise;
 use crate::rest::jwt::JwtAuth;
 use crate::rest::response::error_response;
 use crate::trace::TraceContext;
@@ -52,14 +50,17 @@ pub(crate) struct Stages {
     pub(crate) jwt: Option<JwtAuth>,
 }
 
-/// What the stages that admitted a request hold until its response is ready.
+/// What the stages that admitted a request hold until its response is ready. The stages
+/// themselves are reached through the future's `Arc<Stages>`, so admitting costs no handle
+/// (and no atomic operation) of its own; whatever is still held when the future is dropped
+/// unanswered is given back by [`Stages::abandon`].
 struct Admitted {
     start: Instant,
     line: Option<AccessLine>,
-    in_flight: Option<InFlight>,
-    slot: Option<Slot>,
-    verdict: Option<Promise>,
-    shed: Option<ShedPromise>,
+    in_flight: bool,
+    slot: bool,
+    breaker: bool,
+    shed: bool,
 }
 
 type RouteFuture<F> = Either<F, BoxFuture<'static, Result<Response, Infallible>>>;
@@ -76,11 +77,15 @@ impl Stages {
         let mut admitted = Admitted {
             start,
             line: self.log.as_ref().map(|log| log.begin(&request)),
-            in_flight: self.metrics.as_ref().map(MetricsStage::begin),
-            slot: None,
-            verdict: None,
-            shed: None,
+            in_flight: false,
+            slot: false,
+            breaker: false,
+            shed: false,
         };
+        if let Some(metrics) = &self.metrics {
+            metrics.enter();
+            admitted.in_flight = true;
+        }
         let refused = |admitted, refusal: Refusal| {
             (
                 admitted,
@@ -91,19 +96,19 @@ impl Stages {
         };
         if let Some(stage) = &self.max_conns {
             match stage.acquire() {
-                Ok(slot) => admitted.slot = Some(slot),
+                Ok(()) => admitted.slot = true,
                 Err(response) => return refused(admitted, response),
             }
         }
         if let Some(stage) = &self.breaker {
             match stage.admit(start) {
-                Ok(promise) => admitted.verdict = Some(promise),
+                Ok(()) => admitted.breaker = true,
                 Err(response) => return refused(admitted, response),
             }
         }
         if let Some(stage) = &self.shedding {
             match stage.admit(start) {
-                Ok(promise) => admitted.shed = Some(promise),
+                Ok(()) => admitted.shed = true,
                 Err(response) => return refused(admitted, response),
             }
         }
@@ -154,7 +159,9 @@ impl Stages {
         let state = match self.timeout {
             Some(timeout) => State::Timed {
                 future,
-                sleep: tokio::time::sleep_until(tokio::time::Instant::from_std(start + timeout)),
+                timer: Timer::Idle {
+                    deadline: tokio::time::Instant::from_std(start + timeout),
+                },
                 timeout,
             },
             None => State::Plain { future },
@@ -167,22 +174,45 @@ impl Stages {
         let status = response.status();
         let end = Instant::now();
         let elapsed = end.saturating_duration_since(admitted.start);
-        if let Some(promise) = admitted.shed {
-            SheddingStage::record(promise, status, end);
+        if let Some(stage) = self.shedding.as_ref().filter(|_| admitted.shed) {
+            stage.record(admitted.start, status, end);
         }
-        if let Some(promise) = admitted.verdict {
-            BreakerStage::record(promise, status, end);
+        if let Some(stage) = self.breaker.as_ref().filter(|_| admitted.breaker) {
+            stage.record(status, end);
         }
-        drop(admitted.slot);
+        if let Some(stage) = self.max_conns.as_ref().filter(|_| admitted.slot) {
+            stage.release();
+        }
         if let Some(metrics) = &self.metrics {
             metrics.finish(elapsed, status);
+            if admitted.in_flight {
+                metrics.leave();
+            }
         }
-        drop(admitted.in_flight);
+        // Encoded once for the response header and the access line.
+        let traceparent = ctx.map(TraceContext::traceparent_bytes);
         if let (Some(log), Some(line)) = (&self.log, admitted.line) {
-            log.finish(line, end, elapsed, status);
+            log.finish(line, end, elapsed, status, traceparent.as_ref());
         }
-        if let Some(ctx) = ctx {
-            TraceStage::finish(ctx, response);
+        if let Some(traceparent) = &traceparent {
+            TraceStage::finish(traceparent, response);
+        }
+    }
+}
+
+impl Stages {
+    /// Gives back what a request dropped before its response (the client went away, the
+    /// server cut it off at shutdown) still holds. It is not counted, logged or fed to the
+    /// breaker: there is no response to judge it by.
+    fn abandon(&self, admitted: Admitted) {
+        if let Some(stage) = self.shedding.as_ref().filter(|_| admitted.shed) {
+            stage.abandon();
+        }
+        if let Some(stage) = self.max_conns.as_ref().filter(|_| admitted.slot) {
+            stage.release();
+        }
+        if let Some(metrics) = self.metrics.as_ref().filter(|_| admitted.in_flight) {
+            metrics.leave();
         }
     }
 }
@@ -256,8 +286,33 @@ pin_project! {
     #[project = StateProj]
     pub(crate) enum State<F> {
         Plain { #[pin] future: RouteFuture<F> },
-        Timed { #[pin] future: RouteFuture<F>, #[pin] sleep: Sleep, timeout: Duration },
+        Timed { #[pin] future: RouteFuture<F>, #[pin] timer: Timer, timeout: Duration },
         Answered { response: Option<Response> },
+    }
+}
+
+pin_project! {
+    /// The timeout's timer, armed only when the route first has to wait: a route that answers
+    /// on its first poll never touches the timer wheel (nor takes a handle on the runtime).
+    #[project = TimerProj]
+    pub(crate) enum Timer {
+        Idle { deadline: tokio::time::Instant },
+        Armed { #[pin] sleep: Sleep },
+    }
+}
+
+impl Future for Timer {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if let TimerProj::Idle { deadline } = self.as_mut().project() {
+            let sleep = tokio::time::sleep_until(*deadline);
+            self.set(Timer::Armed { sleep });
+        }
+        match self.project() {
+            TimerProj::Armed { sleep } => sleep.poll(cx),
+            TimerProj::Idle { .. } => Poll::Pending,
+        }
     }
 }
 
@@ -268,6 +323,15 @@ pin_project! {
         stages: Arc<Stages>,
         ctx: Option<TraceContext>,
         admitted: Option<Admitted>,
+    }
+
+    impl<F> PinnedDrop for ChainFuture<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let Some(admitted) = this.admitted.take() {
+                this.stages.abandon(admitted);
+            }
+        }
     }
 }
 
@@ -309,12 +373,12 @@ where
                 StateProj::Plain { future } => ready!(poll_route(future, cx, recover)),
                 StateProj::Timed {
                     future,
-                    sleep,
+                    timer,
                     timeout,
                 } => match poll_route(future, cx, recover) {
                     Poll::Ready(response) => response,
                     Poll::Pending => {
-                        ready!(sleep.poll(cx));
+                        ready!(timer.poll(cx));
                         timeout_response(*timeout)
                     }
                 },

@@ -9,16 +9,31 @@ use http::{Method, StatusCode};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct LogStage {
-    pub(crate) slow_threshold: Duration,
+    slow_threshold: Duration,
+    /// The route's path when it has no parameters: then only that exact path reaches the
+    /// route (axum matches the raw path byte for byte), and the line need not copy it.
+    fixed_path: Option<Box<str>>,
 }
 
 impl LogStage {
+    /// `template` is the route's path as axum matches it (`/user/{id}`).
+    pub(crate) fn new(slow_threshold: Duration, template: &str) -> Self {
+        Self {
+            slow_threshold,
+            fixed_path: (!template.contains('{')).then(|| template.into()),
+        }
+    }
+
     pub(crate) fn begin(&self, request: &Request) -> AccessLine {
+        let path = request.uri().path();
         AccessLine {
             method: request.method().clone(),
-            path: Path::new(request.uri().path()),
+            path: match &self.fixed_path {
+                Some(fixed) if **fixed == *path => Path::Route,
+                _ => Path::new(path),
+            },
             peer: request
                 .extensions()
                 .get::<ConnectInfo<SocketAddr>>()
@@ -32,15 +47,20 @@ impl LogStage {
         end: Instant,
         duration: Duration,
         status: StatusCode,
+        traceparent: Option<&[u8; 55]>,
     ) {
         crate::log::access(&Access {
             status: status.as_u16(),
             method: line.method.as_str(),
-            path: line.path.as_str(),
+            path: match (&line.path, &self.fixed_path) {
+                (Path::Route, Some(fixed)) => fixed,
+                (path, _) => path.as_str(),
+            },
             duration,
             end,
             peer: line.peer,
             slow: duration > self.slow_threshold,
+            traceparent,
         });
     }
 }
@@ -55,7 +75,12 @@ pub(crate) struct AccessLine {
 /// The request path, copied inline when short (nearly always): cheaper than keeping a
 /// reference-counted clone of the URI alive for the length of the request.
 enum Path {
-    Inline { bytes: [u8; 64], len: u8 },
+    /// The stage's `fixed_path`.
+    Route,
+    Inline {
+        bytes: [u8; 64],
+        len: u8,
+    },
     Heap(String),
 }
 
@@ -80,6 +105,7 @@ impl Path {
                 std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
             }
             Path::Heap(path) => path,
+            Path::Route => "",
         }
     }
 }

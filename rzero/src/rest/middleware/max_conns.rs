@@ -19,7 +19,9 @@ impl MaxConnsStage {
         Self { limit, active }
     }
 
-    pub(crate) fn acquire(&self) -> Result<Slot, Refusal> {
+    /// Takes a slot, to be given back with [`Self::release`] when the response is ready or
+    /// the request is abandoned.
+    pub(crate) fn acquire(&self) -> Result<(), Refusal> {
         if self.active.fetch_add(1, Ordering::AcqRel) >= self.limit {
             self.active.fetch_sub(1, Ordering::AcqRel);
             HttpMetrics::get().max_conns_rejected.inc();
@@ -29,15 +31,10 @@ impl MaxConnsStage {
                 "too many concurrent requests",
             ));
         }
-        Ok(Slot(self.active.clone()))
+        Ok(())
     }
-}
 
-/// Holds one slot until dropped (response ready, or request abandoned).
-pub(crate) struct Slot(Arc<AtomicUsize>);
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+    pub(crate) fn release(&self) {
+        self.active.fetch_sub(1, Ordering::AcqRel);
     }
 }

@@ -42,10 +42,14 @@ impl MetricsStage {
         }
     }
 
-    /// Counts the request in flight until [`InFlight`] is dropped.
-    pub(crate) fn begin(&self) -> InFlight {
+    /// Counts the request in flight until [`Self::leave`].
+    pub(crate) fn enter(&self) {
         self.in_flight.inc();
-        InFlight(self.in_flight.clone())
+    }
+
+    /// The request's response is ready, or the request was abandoned.
+    pub(crate) fn leave(&self) {
+        self.in_flight.dec();
     }
 
     pub(crate) fn finish(&self, elapsed: Duration, status: StatusCode) {
@@ -61,14 +65,5 @@ impl MetricsStage {
                 .with_label_values(&[self.path.as_str(), self.method.as_str(), status.as_str()])
                 .inc(),
         }
-    }
-}
-
-/// One request in flight; dropping it (finished or abandoned) leaves flight.
-pub(crate) struct InFlight(IntGauge);
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.dec();
     }
 }

@@ -3,7 +3,7 @@
 //! response time feeds the shedder's capacity estimate.
 
 use super::Refusal;
-use crate::load::{AdaptiveShedder, ShedPromise};
+use crate::load::AdaptiveShedder;
 use http::StatusCode;
 use prometheus::IntCounter;
 use std::sync::Arc;
@@ -20,19 +20,26 @@ impl SheddingStage {
         Self { shedder, shed }
     }
 
-    pub(crate) fn admit(&self, now: Instant) -> Result<ShedPromise, Refusal> {
-        self.shedder.allow_at(now).map_err(|_| {
+    /// Lets the request in or sheds it; an admitted request must end in [`Self::record`]
+    /// or, when abandoned, [`Self::abandon`].
+    pub(crate) fn admit(&self, now: Instant) -> Result<(), Refusal> {
+        self.shedder.enter_at(now).map_err(|_| {
             self.shed.inc();
             tracing::warn!("service overloaded, request shed");
             Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "service overloaded")
         })
     }
 
-    pub(crate) fn record(promise: ShedPromise, status: StatusCode, end: Instant) {
+    pub(crate) fn record(&self, start: Instant, status: StatusCode, end: Instant) {
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            promise.fail();
+            self.shedder.leave(None);
         } else {
-            promise.pass_at(end);
+            self.shedder
+                .leave(Some((end.saturating_duration_since(start), end)));
         }
+    }
+
+    pub(crate) fn abandon(&self) {
+        self.shedder.leave(None);
     }
 }

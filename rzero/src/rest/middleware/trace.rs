@@ -23,8 +23,10 @@ impl TraceStage {
         TraceContext::continue_or_root(incoming, self.sampler)
     }
 
-    pub(crate) fn finish(ctx: &TraceContext, response: &mut Response) {
-        if let Ok(value) = HeaderValue::from_bytes(&ctx.traceparent_bytes()) {
+    /// Answers with `traceparent`, [`TraceContext::traceparent_bytes`] of the request's
+    /// context.
+    pub(crate) fn finish(traceparent: &[u8; 55], response: &mut Response) {
+        if let Ok(value) = HeaderValue::from_bytes(traceparent) {
             response.headers_mut().insert(TRACEPARENT.clone(), value);
         }
     }
