@@ -250,7 +250,7 @@ impl Cache {
         Fut: Future<Output = Result<Option<T>, E>> + Send + 'static,
         E: std::error::Error + Send + Sync + 'static,
     {
-        self.take_with_expiry(key, jittered(expiry), query).await
+        self.take_inner(key, Ttl::About(expiry), query).await
     }
 
     /// [`Cache::take`] caching what the query finds for exactly `ttl` (drawn by the caller,
@@ -259,6 +259,21 @@ impl Cache {
         &self,
         key: &str,
         ttl: Duration,
+        query: F,
+    ) -> Result<Option<T>, TakeError>
+    where
+        T: Serialize + DeserializeOwned + Send + 'static,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Option<T>, E>> + Send + 'static,
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        self.take_inner(key, Ttl::Exactly(ttl), query).await
+    }
+
+    async fn take_inner<T, F, Fut, E>(
+        &self,
+        key: &str,
+        ttl: Ttl,
         query: F,
     ) -> Result<Option<T>, TakeError>
     where
@@ -300,7 +315,7 @@ impl Cache {
     }
 
     /// One load of `key`, run once for all concurrent callers; a row found is cached for `ttl`.
-    async fn load<T, F, Fut, E>(&self, key: &str, ttl: Duration, query: F) -> Loaded
+    async fn load<T, F, Fut, E>(&self, key: &str, ttl: Ttl, query: F) -> Loaded
     where
         T: Serialize + DeserializeOwned,
         F: FnOnce() -> Fut,
@@ -341,7 +356,7 @@ impl Cache {
                         reason: e.to_string(),
                     })
                 })?;
-                if let Err(err) = self.inner.store.set(key, &text, ttl).await {
+                if let Err(err) = self.inner.store.set(key, &text, ttl.resolve()).await {
                     tracing::warn!(cache = %self.inner.name, %err, key, "cannot cache a row");
                 }
                 Ok(Some(Arc::from(text)))
@@ -382,6 +397,24 @@ fn decode<T: DeserializeOwned>(key: &str, text: &str) -> Result<T, CacheError> {
         key: key.to_owned(),
         reason: e.to_string(),
     })
+}
+
+/// How long a loaded row is cached: drawn only when a row is actually cached, so that reads
+/// answered from the cache (nearly all) cost no random draw.
+#[derive(Debug, Clone, Copy)]
+enum Ttl {
+    Exactly(Duration),
+    /// Give or take 5 %.
+    About(Duration),
+}
+
+impl Ttl {
+    fn resolve(self) -> Duration {
+        match self {
+            Ttl::Exactly(ttl) => ttl,
+            Ttl::About(expiry) => jittered(expiry),
+        }
+    }
 }
 
 /// `expiry` x a uniform draw from [0.95, 1.05].
@@ -458,6 +491,41 @@ mod tests {
             assert_eq!(row.as_deref(), Some("ann"));
         }
         assert_eq!(queries.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn loaded_rows_get_a_drawn_expiry_or_the_exact_one() {
+        let store = Arc::new(MemoryStore::new(1000));
+        let cache = Cache::new("test", store.clone(), CacheConf::default());
+        let week = CacheConf::default().expiry;
+        let hour = Duration::from_secs(3600);
+        let drawn: Option<String> = cache
+            .take("cache:user:id:2", || async {
+                Ok::<_, DbDown>(Some("bo".to_owned()))
+            })
+            .await
+            .unwrap();
+        let exact: Option<String> = cache
+            .take_with_expiry("cache:user:id:3", hour, || async {
+                Ok::<_, DbDown>(Some("cy".to_owned()))
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            (drawn.as_deref(), exact.as_deref()),
+            (Some("bo"), Some("cy"))
+        );
+        let drawn_ttl = store.ttl("cache:user:id:2").await.unwrap().unwrap();
+        assert!(
+            drawn_ttl >= week.mul_f64(0.95) - Duration::from_secs(1)
+                && drawn_ttl <= week.mul_f64(1.05),
+            "{drawn_ttl:?}"
+        );
+        let exact_ttl = store.ttl("cache:user:id:3").await.unwrap().unwrap();
+        assert!(
+            exact_ttl <= hour && exact_ttl >= hour - Duration::from_secs(1),
+            "{exact_ttl:?}"
+        );
     }
 
     #[tokio::test]
