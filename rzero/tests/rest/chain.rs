@@ -536,3 +536,52 @@ async fn group_middlewares_run_in_order_and_may_answer_themselves() {
     assert_eq!(blocked.headers()["x-order"], "outer");
     running.shutdown().await.unwrap();
 }
+
+async fn very_slow() -> Reply<&'static str> {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    Reply("done")
+}
+
+#[tokio::test]
+async fn a_request_abandoned_by_its_client_gives_its_slot_back() {
+    use tokio::io::AsyncWriteExt;
+    let mut server = Server::new(conf("max_conns: 1\n")).unwrap();
+    server
+        .add_routes(
+            RouteGroup::new()
+                .route(Method::GET, "/very-slow", very_slow)
+                .route(Method::GET, "/quick", || async { Reply("quick") }),
+        )
+        .unwrap();
+    let (running, base) = start(server).await;
+    let addr = base.trim_start_matches("http://").to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    tcp.write_all(b"GET /very-slow HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let c = client();
+    let (status, _) = json(c.get(format!("{base}/quick")).send().await.unwrap()).await;
+    assert_eq!(status, 503, "the slow request holds the only slot");
+    // The client goes away; the server drops the request's future, which must give the slot
+    // back long before the handler would have finished.
+    drop(tcp);
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        let status = c
+            .get(format!("{base}/quick"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status == 200 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the abandoned request kept its slot"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    running.shutdown().await.unwrap();
+}
