@@ -45,6 +45,10 @@ pub(super) struct Direct {
     /// `tail` with the status of nearly every line and the duration's key after it:
     /// `...,"status":200,"duration":"`, one piece instead of three.
     tail_ok: String,
+    /// Whether access lines at info, warn and error pass the filter, decided once when the
+    /// filter's directives are all static (targets and levels only): then the answer cannot
+    /// change, and asking the subscriber for every line costs a dispatch per request.
+    levels: Option<[bool; 3]>,
 }
 
 pub(super) static DIRECT: OnceLock<Direct> = OnceLock::new();
@@ -59,6 +63,18 @@ pub(crate) fn access(a: &Access<'_>) {
     } else {
         Level::INFO
     };
+    let direct = DIRECT.get();
+    if let Some((direct, levels)) = direct.and_then(|d| Some((d, d.levels?))) {
+        let index = match level {
+            Level::WARN => 1,
+            Level::ERROR => 2,
+            _ => 0,
+        };
+        if levels[index] {
+            direct.write(a, level);
+        }
+        return;
+    }
     let enabled = match level {
         Level::WARN => tracing::enabled!(target: "rzero::access", Level::WARN),
         Level::ERROR => tracing::enabled!(target: "rzero::access", Level::ERROR),
@@ -67,7 +83,7 @@ pub(crate) fn access(a: &Access<'_>) {
     if !enabled {
         return;
     }
-    match DIRECT.get() {
+    match direct {
         Some(direct) => direct.write(a, level),
         None => event(a, level),
     }
@@ -99,13 +115,24 @@ thread_local! {
 }
 
 impl Direct {
-    /// `service` is the `,"service":"..."` member, or empty.
-    pub(super) fn new(writer: BatchWriter, service: &str) -> Self {
+    /// `service` is the `,"service":"..."` member, or empty; `directives` the filter's text.
+    /// Called once rzero's subscriber is the global one.
+    pub(super) fn new(writer: BatchWriter, service: &str, directives: &str) -> Self {
         let tail = format!("{service},\"caller\":\"{CALLER}\",\"status\":");
+        // Span (`[...]`) and field (`{...}`) directives make the answer depend on the spans
+        // a line is logged in.
+        let dynamic = directives.contains(['[', '{']);
         Self {
             writer,
             tail_ok: format!("{tail}200,\"duration\":\""),
             tail,
+            levels: (!dynamic).then(|| {
+                [
+                    tracing::enabled!(target: "rzero::access", Level::INFO),
+                    tracing::enabled!(target: "rzero::access", Level::WARN),
+                    tracing::enabled!(target: "rzero::access", Level::ERROR),
+                ]
+            }),
         }
     }
 
@@ -193,6 +220,24 @@ fn push_status(out: &mut Vec<u8>, status: u16) {
     }
 }
 
+/// Writes `n` (at most 65535) in decimal at the start of `out`, which has room for five
+/// digits; returns how many it wrote.
+fn put_digits(out: &mut [u8], n: u32) -> usize {
+    let mut digits = [0u8; 5];
+    let mut rest = n.min(65_535);
+    let mut count = 0;
+    loop {
+        digits[4 - count] = b'0' + (rest % 10) as u8;
+        count += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out[..count].copy_from_slice(&digits[5 - count..]);
+    count
+}
+
 fn push_u64(out: &mut Vec<u8>, n: u64) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
@@ -210,14 +255,20 @@ fn push_escaped(out: &mut Vec<u8>, path: &str) {
 fn push_peer(out: &mut Vec<u8>, peer: Option<SocketAddr>) {
     match peer {
         Some(SocketAddr::V4(v4)) => {
+            // `255.255.255.255:65535` at most: built in place and appended in one piece.
+            let mut text = [0u8; 21];
+            let mut len = 0;
             for (i, octet) in v4.ip().octets().into_iter().enumerate() {
                 if i > 0 {
-                    out.push(b'.');
+                    text[len] = b'.';
+                    len += 1;
                 }
-                push_u64(out, u64::from(octet));
+                len += put_digits(&mut text[len..], u32::from(octet));
             }
-            out.push(b':');
-            push_u64(out, u64::from(v4.port()));
+            text[len] = b':';
+            len += 1;
+            len += put_digits(&mut text[len..], u32::from(v4.port()));
+            out.extend_from_slice(&text[..len]);
         }
         Some(other) => {
             let _ = write!(out, "{other}");
@@ -297,8 +348,10 @@ mod tests {
             assert_eq!(out, status.to_string().as_bytes());
         }
         let v4: SocketAddr = "127.0.0.1:54321".parse().unwrap();
+        let widest: SocketAddr = "255.255.255.255:65535".parse().unwrap();
+        let narrowest: SocketAddr = "0.0.0.0:0".parse().unwrap();
         let v6: SocketAddr = "[::1]:80".parse().unwrap();
-        for peer in [Some(v4), Some(v6), None] {
+        for peer in [Some(v4), Some(widest), Some(narrowest), Some(v6), None] {
             out.clear();
             push_peer(&mut out, peer);
             assert_eq!(out, Peer(peer).to_string().as_bytes());

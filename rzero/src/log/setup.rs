@@ -79,16 +79,19 @@ impl Default for LogConf {
 }
 
 impl LogConf {
-    fn filter(&self) -> Result<EnvFilter, ConfError> {
-        if let Ok(filter) = EnvFilter::try_from_default_env() {
-            return Ok(filter);
+    /// The filter and the directives it was built from.
+    fn filter(&self) -> Result<(EnvFilter, String), ConfError> {
+        if let Ok(directives) = std::env::var(EnvFilter::DEFAULT_ENV)
+            && let Ok(filter) = EnvFilter::try_new(&directives)
+        {
+            return Ok((filter, directives));
         }
         let level = if self.level.eq_ignore_ascii_case("severe") {
             "error"
         } else {
             self.level.as_str()
         };
-        EnvFilter::try_new(level).map_err(|e| {
+        let filter = EnvFilter::try_new(level).map_err(|e| {
             ConfError::rule(
                 "log.level",
                 format!(
@@ -96,7 +99,8 @@ impl LogConf {
                     self.level
                 ),
             )
-        })
+        })?;
+        Ok((filter, level.to_owned()))
     }
 }
 
@@ -106,7 +110,10 @@ static INSTALLED: OnceLock<()> = OnceLock::new();
 /// Installs the process-wide log subscriber described by `conf`. The first call wins; later
 /// calls (a second server in the same process) validate their config and change nothing.
 pub fn setup(conf: &LogConf) -> Result<(), ConfError> {
-    let filter = conf.filter()?;
+    let (filter, directives) = conf.filter()?;
+    // Only the REST server's access lines use them.
+    #[cfg(not(feature = "rest"))]
+    let _ = directives;
     if INSTALLED.get().is_some() {
         return Ok(());
     }
@@ -162,7 +169,11 @@ pub fn setup(conf: &LogConf) -> Result<(), ConfError> {
                 service.push_str(",\"service\":");
                 let _ = super::format::write_json_str(&mut service, &conf.service_name);
             }
-            let _ = super::access::DIRECT.set(super::access::Direct::new(writer.clone(), &service));
+            let _ = super::access::DIRECT.set(super::access::Direct::new(
+                writer.clone(),
+                &service,
+                &directives,
+            ));
         }
         *WRITER.lock() = Some(writer);
     }
