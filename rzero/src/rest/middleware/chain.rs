@@ -23,6 +23,7 @@ use crate::trace::TraceContext;
 use futures_util::future::{BoxFuture, Either};
 use http::StatusCode;
 use http::header::CONTENT_ENCODING;
+use http_body::Body as _;
 use pin_project_lite::pin_project;
 use std::convert::Infallible;
 use std::future::Future;
@@ -132,7 +133,12 @@ impl Stages {
             }
         }
         let call = || {
-            if self.gunzip && request.headers().contains_key(CONTENT_ENCODING) {
+            // A request without a body (most GETs) needs no header lookup to know it has
+            // nothing to inflate.
+            if self.gunzip
+                && !request.body().is_end_stream()
+                && request.headers().contains_key(CONTENT_ENCODING)
+            {
                 // The rare path takes its own handle on the route; the common one calls the
                 // ready service in place instead of cloning it for every request.
                 Either::Right(gunzip::inflate(inner.clone(), request))
