@@ -157,9 +157,11 @@ fn json_response(status: StatusCode, body: Bytes) -> Response {
     *response.status_mut() = status;
     // Room for content-type, content-length and traceparent without growing the map.
     *response.headers_mut() = http::HeaderMap::with_capacity(4);
+    // RFC 8259 defines no charset parameter for JSON (it is always UTF-8), and every byte of
+    // the head is written and read on every response.
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
+        HeaderValue::from_static("application/json"),
     );
     response
 }
