@@ -5,10 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
-use http::Method;
-use rzero::conf::load_str;
-use rzero::rest::{Reply, RestConf, RouteGroup, Server};
-use std::time::Duration;
+mod log_file;
 
 #[tokio::test]
 async fn access_lines_follow_a_target_directive() {
@@ -17,29 +14,11 @@ async fn access_lines_follow_a_target_directive() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let yaml = format!(
-        "name: filtered\nhost: 127.0.0.1\nport: 0\nlog:\n  mode: file\n  path: {}\n  rotation: never\n  level: info,rzero::access=warn\n  slow_threshold: 50ms\n",
-        dir.path().display()
-    );
-    let conf: RestConf = load_str("log.yaml", &yaml).unwrap();
-    let mut server = Server::new(conf).unwrap();
-    server
-        .add_routes(
-            RouteGroup::new()
-                .route(Method::GET, "/fast", || async {
-                    tracing::info!("inside the fast route");
-                    Reply(())
-                })
-                .route(Method::GET, "/slow", || async {
-                    tokio::time::sleep(Duration::from_millis(120)).await;
-                    Reply(())
-                }),
-        )
-        .unwrap();
+    let server = log_file::server("filtered", dir.path(), "info,rzero::access=warn");
     let running = server.bind().await.unwrap();
     let base = format!("http://{}", running.local_addr());
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    for path in ["fast", "slow"] {
+    for path in ["work", "slow"] {
         let status = client
             .get(format!("{base}/{path}"))
             .send()
@@ -49,27 +28,14 @@ async fn access_lines_follow_a_target_directive() {
         assert_eq!(status, 200);
     }
     running.shutdown().await.unwrap();
-    rzero::log::flush();
-
-    let file = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains("filtered"))
-        .expect("a log file named after the service");
-    let text = std::fs::read_to_string(file).unwrap();
-    let contents: Vec<String> = text
-        .lines()
-        .map(|l| {
-            let line: serde_json::Value = serde_json::from_str(l).unwrap();
-            line["content"].as_str().unwrap().to_owned()
-        })
+    let (text, lines) = log_file::read(dir.path(), "filtered");
+    let contents: Vec<&str> = lines
+        .iter()
+        .map(|l| l["content"].as_str().unwrap())
         .collect();
+    assert!(contents.contains(&"doing the work"), "{text}");
     assert!(
-        contents.iter().any(|c| c == "inside the fast route"),
-        "{text}"
-    );
-    assert!(
-        !contents.iter().any(|c| c.contains("GET /fast")),
+        !contents.iter().any(|c| c.contains("GET /work")),
         "an info access line passed a warn directive: {text}"
     );
     assert!(

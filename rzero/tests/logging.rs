@@ -3,33 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
+mod log_file;
+
 use http::Method;
 use rzero::conf::load_str;
 use rzero::rest::{Reply, RestConf, RouteGroup, Server};
-use std::time::Duration;
 
 #[tokio::test]
 async fn every_line_of_a_request_names_its_trace_and_span() {
     let dir = tempfile::tempdir().unwrap();
-    let yaml = format!(
-        "name: logtest\nhost: 127.0.0.1\nport: 0\nlog:\n  mode: file\n  path: {}\n  rotation: never\n  level: info\n  slow_threshold: 50ms\n",
-        dir.path().display()
-    );
-    let conf: RestConf = load_str("log.yaml", &yaml).unwrap();
-    let mut server = Server::new(conf).unwrap();
-    server
-        .add_routes(
-            RouteGroup::new()
-                .route(Method::GET, "/work", || async {
-                    tracing::info!(step = 1, "doing the work");
-                    Reply(())
-                })
-                .route(Method::GET, "/slow", || async {
-                    tokio::time::sleep(Duration::from_millis(120)).await;
-                    Reply(())
-                }),
-        )
-        .unwrap();
+    let server = log_file::server("logtest", dir.path(), "info");
     let running = server.bind().await.unwrap();
     let base = format!("http://{}", running.local_addr());
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -66,18 +49,7 @@ async fn every_line_of_a_request_names_its_trace_and_span() {
         .status();
     assert_eq!(status, 200);
     quiet.shutdown().await.unwrap();
-    rzero::log::flush();
-
-    let file = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains("logtest"))
-        .expect("a log file named after the service");
-    let text = std::fs::read_to_string(file).unwrap();
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (text, lines) = log_file::read(dir.path(), "logtest");
 
     let in_request: Vec<&serde_json::Value> = lines
         .iter()
