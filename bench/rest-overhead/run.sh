@@ -42,9 +42,8 @@ fi
 
 modes=(bare rzero rzero-quiet)
 declare -A pid port
-pids=()
 cleanup() {
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${pid[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -54,7 +53,6 @@ for i in "${!modes[@]}"; do
     port[$mode]=$((PORT + i))
     $pin_server "$BIN" "$mode" "${port[$mode]}" >/dev/null 2>&1 &
     pid[$mode]=$!
-    pids+=("$!")
 done
 for mode in "${modes[@]}"; do
     for _ in $(seq 50); do

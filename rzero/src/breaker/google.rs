@@ -51,21 +51,16 @@ impl Breaker {
     /// Asks to make one call. On `Ok`, report the outcome through the [`Promise`]; a promise
     /// dropped without a verdict (the caller went away) counts as neither.
     pub fn allow(&self) -> Result<Promise, BreakerOpen> {
-        self.allow_at(Instant::now())
-    }
-
-    /// [`Self::allow`] at a clock reading the caller already took (the REST chain reads the
-    /// clock once per request for all its stages).
-    pub(crate) fn allow_at(&self, now: Instant) -> Result<Promise, BreakerOpen> {
-        self.admit_at(now)?;
+        self.admit_at(Instant::now())?;
         Ok(Promise {
             breaker: Some(self.clone()),
         })
     }
 
-    /// [`Self::allow_at`] without a promise, for a caller that owns the breaker for the
-    /// length of the call (the REST chain) and reports through [`Self::mark_at`]: it saves
-    /// the promise's handle on the breaker, two atomic operations per request.
+    /// [`Self::allow`] at a clock reading the caller already took and without a promise,
+    /// for a caller that owns the breaker for the length of the call (the REST chain) and
+    /// reports through [`Self::mark_at`]: it saves the promise's handle on the breaker, two
+    /// atomic operations per request.
     pub(crate) fn admit_at(&self, now: Instant) -> Result<(), BreakerOpen> {
         // A healthy breaker (the common case) needs no random draw.
         if self.drop_ratio_at(now) > 0.0 {
@@ -152,18 +147,17 @@ pub struct Promise {
 impl Promise {
     /// The call succeeded, or failed for a reason that is not the dependency's fault.
     pub fn accept(self) {
-        self.settle_at(true, Instant::now());
+        self.settle(true);
     }
 
     /// The call failed because of the dependency.
     pub fn reject(self) {
-        self.settle_at(false, Instant::now());
+        self.settle(false);
     }
 
-    /// [`Self::accept`] or [`Self::reject`] at a clock reading the caller already took.
-    pub(crate) fn settle_at(mut self, success: bool, now: Instant) {
+    fn settle(mut self, success: bool) {
         if let Some(b) = self.breaker.take() {
-            b.mark_at(success, now);
+            b.mark_at(success, Instant::now());
         }
     }
 }

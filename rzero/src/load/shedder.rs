@@ -64,12 +64,7 @@ impl AdaptiveShedder {
     /// Admits or refuses one request. An admitted request must report through the promise;
     /// a promise dropped without a verdict counts as a failure.
     pub fn allow(self: &Arc<Self>) -> Result<ShedPromise, Overloaded> {
-        self.allow_at(Instant::now())
-    }
-
-    /// [`Self::allow`] at a clock reading the caller already took (the REST chain reads the
-    /// clock once per request for all its stages).
-    pub(crate) fn allow_at(self: &Arc<Self>, now: Instant) -> Result<ShedPromise, Overloaded> {
+        let now = Instant::now();
         self.enter_at(now)?;
         Ok(ShedPromise {
             shedder: Some(Arc::clone(self)),
@@ -77,9 +72,10 @@ impl AdaptiveShedder {
         })
     }
 
-    /// [`Self::allow_at`] without a promise, for a caller that owns the shedder for the length
-    /// of the request (the REST chain): it must call [`Self::leave`] exactly once, also when
-    /// the request is abandoned. It saves the promise's handle, two atomic operations.
+    /// [`Self::allow`] at a clock reading the caller already took and without a promise, for
+    /// a caller that owns the shedder for the length of the request (the REST chain): it must
+    /// call [`Self::leave`] exactly once, also when the request is abandoned. It saves the
+    /// promise's handle, two atomic operations.
     pub(crate) fn enter_at(&self, now: Instant) -> Result<(), Overloaded> {
         if self.should_drop() {
             self.drop_time
@@ -180,13 +176,9 @@ pub struct ShedPromise {
 
 impl ShedPromise {
     /// The request was served; its response time feeds the capacity estimate.
-    pub fn pass(self) {
-        self.pass_at(Instant::now());
-    }
-
-    /// [`Self::pass`] for a request that ended at `end`, a clock reading already taken.
-    pub(crate) fn pass_at(mut self, end: Instant) {
+    pub fn pass(mut self) {
         if let Some(s) = self.shedder.take() {
+            let end = Instant::now();
             s.leave(Some((end.saturating_duration_since(self.start), end)));
         }
     }

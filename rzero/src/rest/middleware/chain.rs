@@ -204,9 +204,7 @@ impl Stages {
             TraceStage::finish(traceparent, response);
         }
     }
-}
 
-impl Stages {
     /// Gives back what a request dropped before its response (the client went away, the
     /// server cut it off at shutdown) still holds. It is not counted, logged or fed to the
     /// breaker: there is no response to judge it by.

@@ -31,8 +31,8 @@ impl LogStage {
         AccessLine {
             method: request.method().clone(),
             path: match &self.fixed_path {
-                Some(fixed) if **fixed == *path => Path::Route,
-                _ => Path::new(path),
+                Some(fixed) if **fixed == *path => None,
+                _ => Some(Path::new(path)),
             },
             peer: request
                 .extensions()
@@ -53,8 +53,8 @@ impl LogStage {
             status: status.as_u16(),
             method: line.method.as_str(),
             path: match (&line.path, &self.fixed_path) {
-                (Path::Route, Some(fixed)) => fixed,
-                (path, _) => path.as_str(),
+                (Some(path), _) => path.as_str(),
+                (None, fixed) => fixed.as_deref().unwrap_or_default(),
             },
             duration,
             end,
@@ -68,19 +68,15 @@ impl LogStage {
 /// What the access line needs from the request, taken before the request is handed on.
 pub(crate) struct AccessLine {
     method: Method,
-    path: Path,
+    /// `None` when the path is the stage's `fixed_path`.
+    path: Option<Path>,
     peer: Option<SocketAddr>,
 }
 
 /// The request path, copied inline when short (nearly always): cheaper than keeping a
 /// reference-counted clone of the URI alive for the length of the request.
 enum Path {
-    /// The stage's `fixed_path`.
-    Route,
-    Inline {
-        bytes: [u8; 64],
-        len: u8,
-    },
+    Inline { bytes: [u8; 64], len: u8 },
     Heap(String),
 }
 
@@ -105,7 +101,6 @@ impl Path {
                 std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
             }
             Path::Heap(path) => path,
-            Path::Route => "",
         }
     }
 }
