@@ -4,7 +4,7 @@
 use super::jwt::Claims;
 use super::response::Error;
 use crate::trace::TraceContext;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use http::request::Parts;
 use std::net::SocketAddr;
 
@@ -50,10 +50,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Context {
         Ok(Context {
             claims: parts.extensions.get::<Claims>().cloned(),
             trace: TraceContext::current(),
-            peer: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0),
+            peer: super::serve::peer(&parts.extensions),
         })
     }
 }

@@ -585,3 +585,33 @@ async fn a_request_abandoned_by_its_client_gives_its_slot_back() {
     }
     running.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_peer_reaches_the_logic_over_http1_and_http2() {
+    let mut server = Server::new(conf("")).unwrap();
+    server
+        .add_routes(RouteGroup::new().route(
+            Method::GET,
+            "/peer",
+            |ctx: rzero::rest::Context| async move { Reply(ctx.peer().map(|p| p.ip().to_string())) },
+        ))
+        .unwrap();
+    let (running, base) = start(server).await;
+    // HTTP/2 serves each request in a task of its own, not in the connection's.
+    let h2 = reqwest::Client::builder()
+        .no_proxy()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    for (client, version) in [
+        (client(), reqwest::Version::HTTP_11),
+        (h2, reqwest::Version::HTTP_2),
+    ] {
+        let response = client.get(format!("{base}/peer")).send().await.unwrap();
+        assert_eq!(response.version(), version);
+        let (status, body) = json(response).await;
+        assert_eq!(status, 200, "{version:?}: {body}");
+        assert_eq!(body["data"], "127.0.0.1", "{version:?}: {body}");
+    }
+    running.shutdown().await.unwrap();
+}

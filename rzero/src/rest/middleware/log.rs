@@ -4,7 +4,6 @@
 
 use super::Request;
 use crate::log::Access;
-use axum::extract::ConnectInfo;
 use http::{Method, StatusCode};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -34,10 +33,7 @@ impl LogStage {
                 Some(fixed) if **fixed == *path => None,
                 _ => Some(Path::new(path)),
             },
-            peer: request
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0),
+            peer: crate::rest::serve::peer(request.extensions()),
         }
     }
 
