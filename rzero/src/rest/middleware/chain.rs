@@ -181,7 +181,7 @@ impl Stages {
         let end = Instant::now();
         let elapsed = end.saturating_duration_since(admitted.start);
         if let Some(stage) = self.shedding.as_ref().filter(|_| admitted.shed) {
-            stage.record(admitted.start, status, end);
+            stage.record(elapsed, status, end);
         }
         if let Some(stage) = self.breaker.as_ref().filter(|_| admitted.breaker) {
             stage.record(status, end);

@@ -7,7 +7,7 @@ use crate::load::AdaptiveShedder;
 use http::StatusCode;
 use prometheus::IntCounter;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
 pub(crate) struct SheddingStage {
@@ -30,12 +30,12 @@ impl SheddingStage {
         })
     }
 
-    pub(crate) fn record(&self, start: Instant, status: StatusCode, end: Instant) {
+    /// `elapsed` is the request's response time, which ended at `end`.
+    pub(crate) fn record(&self, elapsed: Duration, status: StatusCode, end: Instant) {
         if status == StatusCode::SERVICE_UNAVAILABLE {
             self.shedder.leave(None);
         } else {
-            self.shedder
-                .leave(Some((end.saturating_duration_since(start), end)));
+            self.shedder.leave(Some((elapsed, end)));
         }
     }
 
