@@ -1,24 +1,22 @@
-// Only the REST server writes access lines; other builds keep the writer set-up alone.
-#![cfg_attr(not(feature = "rest"), allow(dead_code))]
-
 //! The access line of a request, in go-zero's shape: the content `[HTTP] 200 - GET /path -
 //! peer`, the status and the duration as fields. It is the one line every request writes, so
-//! when rzero owns
-//! the log output in JSON it is formatted directly from its typed fields into the log buffer
-//! (a few hundred instructions) instead of going through a `tracing` event (several thousand:
-//! dynamic field visiting, `Display` of each value, escaping piece by piece). The line is the
-//! same either way; with another subscriber, or in plain text, it is a normal event.
+//! when rzero owns the log output in JSON it does not go through a `tracing` event (several
+//! thousand instructions: dynamic field visiting, `Display` of each value, escaping piece by
+//! piece). Its typed fields are copied into the log batch as a record of about 100 bytes, and
+//! the record is formatted into the line when the batch is written out, with the rest of the
+//! batch (see [`super::batch`]). The line is the same either way; with another subscriber, or
+//! in plain text, it is a normal event.
 
-use super::batch::BatchWriter;
-use super::format::{needs_escaping, timestamp, write_escaped};
+use super::batch::{ACCESS, BatchWriter, FRAME_HEAD, frame_head};
+use super::format::{Timestamp, needs_escaping, timestamp_at, write_escaped};
+use crate::timex;
 use crate::trace::TraceContext;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::io::Write as _;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tracing::Level;
-use tracing_subscriber::fmt::MakeWriter;
 
 /// The facts of one served request.
 #[derive(Debug)]
@@ -110,10 +108,6 @@ fn event(a: &Access<'_>, level: Level) {
     }
 }
 
-thread_local! {
-    static LINE: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(512));
-}
-
 impl Direct {
     /// `service` is the `,"service":"..."` member, or empty; `directives` the filter's text.
     /// Called once rzero's subscriber is the global one.
@@ -122,6 +116,9 @@ impl Direct {
         // Span (`[...]`) and field (`{...}`) directives make the answer depend on the spans
         // a line is logged in.
         let dynamic = directives.contains(['[', '{']);
+        // Records carry their end on the process's clock (`timex`), which can only place
+        // moments after its first reading: take it before the first request ends.
+        timex::now_nanos();
         Self {
             writer,
             tail_ok: format!("{tail}200,\"duration\":\""),
@@ -137,66 +134,72 @@ impl Direct {
     }
 
     fn write(&self, a: &Access<'_>, level: Level) {
-        LINE.with(|line| {
-            let Ok(mut line) = line.try_borrow_mut() else {
-                return event(a, level);
-            };
-            line.clear();
-            self.format(&mut line, a, level);
-            let _ = self.writer.make_writer().write_all(&line);
-        });
+        let mut head = [0u8; RECORD_HEAD_MAX];
+        let len = encode_head(&mut head, a, level);
+        let head = head.get(..len).unwrap_or_default();
+        let method = a.method.as_bytes();
+        let method = method.get(..usize::from(u16::MAX)).unwrap_or(method);
+        let path = a.path.as_bytes();
+        // Nearly every record fits a small frame: assembled here, it is one copy under the
+        // batch's lock instead of one per piece.
+        let payload = head.len() + method.len() + path.len();
+        let mut frame = [0u8; STACK_FRAME];
+        if let Ok(frame_head) = frame_head(ACCESS, payload)
+            && let Some(to) = frame.get_mut(..FRAME_HEAD + payload)
+        {
+            let (to_head, rest) = to.split_at_mut(FRAME_HEAD);
+            to_head.copy_from_slice(&frame_head);
+            let (to_record, rest) = rest.split_at_mut(head.len());
+            to_record.copy_from_slice(head);
+            let (to_method, to_path) = rest.split_at_mut(method.len());
+            to_method.copy_from_slice(method);
+            to_path.copy_from_slice(path);
+            self.writer.push_frame(to);
+        } else {
+            self.writer.push(ACCESS, &[head, method, path]);
+        }
     }
 
     /// Written as bytes, with the constant runs of the line as single pieces and numbers by
     /// hand: `write!` and `Display` for socket addresses cost several times more than
     /// everything else in the line, and every piece appended costs a length check and a copy.
-    fn format(&self, out: &mut Vec<u8>, a: &Access<'_>, level: Level) {
+    fn format(&self, out: &mut Vec<u8>, r: &Record<'_>, clock: &Clock) {
         out.extend_from_slice(b"{\"@timestamp\":\"");
-        out.extend_from_slice(timestamp(wall_at(a.end)).as_bytes());
-        out.extend_from_slice(match level {
-            Level::WARN => b"\",\"level\":\"warn\",\"content\":\"[HTTP] ",
-            Level::ERROR => b"\",\"level\":\"error\",\"content\":\"[HTTP] ",
+        out.extend_from_slice(clock.timestamp(r.end).as_bytes());
+        out.extend_from_slice(match r.level {
+            WARN => b"\",\"level\":\"warn\",\"content\":\"[HTTP] ",
+            ERROR => b"\",\"level\":\"error\",\"content\":\"[HTTP] ",
             _ => b"\",\"level\":\"info\",\"content\":\"[HTTP] ",
         });
-        push_status(out, a.status);
+        push_status(out, r.status);
         out.extend_from_slice(b" - ");
-        out.extend_from_slice(a.method.as_bytes());
+        out.extend_from_slice(r.method);
         out.push(b' ');
-        push_escaped(out, a.path);
+        push_escaped(out, r.path);
         out.extend_from_slice(b" - ");
-        push_peer(out, a.peer);
-        if a.slow {
+        push_peer(out, r.peer);
+        if r.slow {
             out.extend_from_slice(b" - slow call");
         }
-        let current;
-        let traceparent = match a.traceparent {
-            Some(traceparent) => Some(traceparent),
-            None => {
-                current = TraceContext::current().map(|trace| trace.traceparent_bytes());
-                current.as_ref()
-            }
-        };
-        match traceparent {
-            // `00-<trace id>-<span id>-<flags>`
-            Some(traceparent) => {
+        match r.trace {
+            Some(ids) => {
                 out.extend_from_slice(b"\",\"trace\":\"");
-                out.extend_from_slice(&traceparent[3..35]);
+                out.extend_from_slice(&ids[..32]);
                 out.extend_from_slice(b"\",\"span\":\"");
-                out.extend_from_slice(&traceparent[36..52]);
+                out.extend_from_slice(&ids[32..]);
                 out.push(b'"');
             }
             None => out.push(b'"'),
         }
-        if a.status == 200 {
+        if r.status == 200 {
             out.extend_from_slice(self.tail_ok.as_bytes());
         } else {
             out.extend_from_slice(self.tail.as_bytes());
-            push_status(out, a.status);
+            push_status(out, r.status);
             out.extend_from_slice(b",\"duration\":\"");
         }
-        let micros = u64::try_from(a.duration.as_micros()).unwrap_or(u64::MAX);
-        push_u64(out, micros / 1000);
-        let frac = micros % 1000;
+        push_u64(out, r.micros / 1000);
+        let frac = r.micros % 1000;
         out.extend_from_slice(&[
             b'.',
             b'0' + (frac / 100) as u8,
@@ -204,6 +207,209 @@ impl Direct {
             b'0' + (frac % 10) as u8,
         ]);
         out.extend_from_slice(b"ms\"}\n");
+    }
+}
+
+// The record of one access line: a fixed-layout head, then the method, then the path.
+//
+// | bytes | field |
+// |---|---|
+// | 1 | level: `INFO`, `WARN` or `ERROR` |
+// | 1 | slow: 0 or 1 |
+// | 2 | status |
+// | 8 | duration in microseconds |
+// | 8 | end of the request, [`timex::nanos_at`] |
+// | 2 | length of the method |
+// | 1 | peer: 0 (none), 4 or 6 |
+// | 0, 6 or 22 | IPv4 address and port, or IPv6 address, port and scope id |
+// | 1 (+ 48) | 0, or 1 and the trace id and span id in hex |
+//
+// Numbers are little-endian.
+const INFO: u8 = 0;
+const WARN: u8 = 1;
+const ERROR: u8 = 2;
+const RECORD_HEAD_MAX: usize = 1 + 1 + 2 + 8 + 8 + 2 + 1 + 22 + 1 + 48;
+/// The longest frame assembled on the stack: room for a method and path of 150 bytes.
+const STACK_FRAME: usize = 256;
+
+/// Writes the head of `a`'s record into `head`; returns its length.
+fn encode_head(head: &mut [u8; RECORD_HEAD_MAX], a: &Access<'_>, level: Level) -> usize {
+    let mut w = Cursor { buf: head, len: 0 };
+    w.put(&[
+        match level {
+            Level::WARN => WARN,
+            Level::ERROR => ERROR,
+            _ => INFO,
+        },
+        u8::from(a.slow),
+    ]);
+    w.put(&a.status.to_le_bytes());
+    let micros = u64::try_from(a.duration.as_micros()).unwrap_or(u64::MAX);
+    w.put(&micros.to_le_bytes());
+    w.put(&timex::nanos_at(a.end).to_le_bytes());
+    let method_len = u16::try_from(a.method.len()).unwrap_or(u16::MAX);
+    w.put(&method_len.to_le_bytes());
+    match a.peer {
+        None => w.put(&[0]),
+        Some(SocketAddr::V4(v4)) => {
+            w.put(&[4]);
+            w.put(&v4.ip().octets());
+            w.put(&v4.port().to_le_bytes());
+        }
+        Some(SocketAddr::V6(v6)) => {
+            w.put(&[6]);
+            w.put(&v6.ip().octets());
+            w.put(&v6.port().to_le_bytes());
+            w.put(&v6.scope_id().to_le_bytes());
+        }
+    }
+    let current;
+    let traceparent = match a.traceparent {
+        Some(traceparent) => Some(traceparent),
+        None => {
+            current = TraceContext::current().map(|trace| trace.traceparent_bytes());
+            current.as_ref()
+        }
+    };
+    match traceparent {
+        // `00-<trace id>-<span id>-<flags>`
+        Some(traceparent) => {
+            w.put(&[1]);
+            w.put(&traceparent[3..35]);
+            w.put(&traceparent[36..52]);
+        }
+        None => w.put(&[0]),
+    }
+    w.len
+}
+
+/// Appends to a buffer sized for the longest head, so every `put` fits.
+struct Cursor<'a> {
+    buf: &'a mut [u8; RECORD_HEAD_MAX],
+    len: usize,
+}
+
+impl Cursor<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        if let Some(to) = self.buf.get_mut(self.len..self.len + bytes.len()) {
+            to.copy_from_slice(bytes);
+            self.len += bytes.len();
+        }
+    }
+}
+
+/// A record read back.
+#[derive(Debug, PartialEq)]
+struct Record<'a> {
+    level: u8,
+    slow: bool,
+    status: u16,
+    micros: u64,
+    end: u64,
+    peer: Option<SocketAddr>,
+    trace: Option<&'a [u8; 48]>,
+    /// Both as the request had them, as text (a `&str` when written).
+    method: &'a [u8],
+    path: &'a [u8],
+}
+
+impl<'a> Record<'a> {
+    /// `None` for bytes that are not a record, which only [`Direct::write`] writes.
+    fn decode(mut bytes: &'a [u8]) -> Option<Self> {
+        fn take<'a, const N: usize>(bytes: &mut &'a [u8]) -> Option<&'a [u8; N]> {
+            let (head, rest) = bytes.split_first_chunk::<N>()?;
+            *bytes = rest;
+            Some(head)
+        }
+        let &[level, slow] = take::<2>(&mut bytes)?;
+        let status = u16::from_le_bytes(*take(&mut bytes)?);
+        let micros = u64::from_le_bytes(*take(&mut bytes)?);
+        let end = u64::from_le_bytes(*take(&mut bytes)?);
+        let method_len = usize::from(u16::from_le_bytes(*take(&mut bytes)?));
+        let peer = match take::<1>(&mut bytes)? {
+            [4] => {
+                let ip = Ipv4Addr::from(*take::<4>(&mut bytes)?);
+                let port = u16::from_le_bytes(*take(&mut bytes)?);
+                Some(SocketAddr::from((ip, port)))
+            }
+            [6] => {
+                let ip = Ipv6Addr::from(*take::<16>(&mut bytes)?);
+                let port = u16::from_le_bytes(*take(&mut bytes)?);
+                let scope = u32::from_le_bytes(*take(&mut bytes)?);
+                Some(SocketAddr::V6(SocketAddrV6::new(ip, port, 0, scope)))
+            }
+            _ => None,
+        };
+        let trace = match take::<1>(&mut bytes)? {
+            [1] => Some(take::<48>(&mut bytes)?),
+            _ => None,
+        };
+        let (method, path) = bytes.split_at_checked(method_len)?;
+        Some(Record {
+            level,
+            slow: slow != 0,
+            status,
+            micros,
+            end,
+            peer,
+            trace,
+            method,
+            path,
+        })
+    }
+}
+
+/// The monotonic and the wall clock read together when a batch is written out, to turn the
+/// records' monotonic end times into wall time: the same as reading the wall clock at the end
+/// of each request, give or take the clock's slew over the batch's 50 ms.
+pub(super) struct Clock {
+    mono: u64,
+    /// Nanoseconds since the Unix epoch.
+    wall: u64,
+    /// The last millisecond formatted: a batch holds dozens of records per millisecond.
+    last: Cell<Option<(u64, Timestamp)>>,
+}
+
+impl Clock {
+    pub(super) fn now() -> Self {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        Self {
+            mono: timex::now_nanos(),
+            wall: u64::try_from(wall).unwrap_or(u64::MAX),
+            last: Cell::new(None),
+        }
+    }
+
+    /// The wall time of `nanos` ([`timex::nanos_at`]) in milliseconds since the Unix epoch.
+    fn wall_millis(&self, nanos: u64) -> u64 {
+        let wall = if nanos <= self.mono {
+            self.wall.saturating_sub(self.mono - nanos)
+        } else {
+            self.wall.saturating_add(nanos - self.mono)
+        };
+        wall / 1_000_000
+    }
+
+    fn timestamp(&self, nanos: u64) -> Timestamp {
+        let millis = self.wall_millis(nanos);
+        match self.last.get() {
+            Some((last, text)) if last == millis => text,
+            _ => {
+                let text = timestamp_at(millis / 1000, (millis % 1000) as u32);
+                self.last.set(Some((millis, text)));
+                text
+            }
+        }
+    }
+}
+
+/// Formats one access record into its line.
+pub(super) fn render(record: &[u8], clock: &Clock, out: &mut Vec<u8>) {
+    if let (Some(direct), Some(record)) = (DIRECT.get(), Record::decode(record)) {
+        direct.format(out, &record, clock);
     }
 }
 
@@ -243,12 +449,12 @@ fn push_u64(out: &mut Vec<u8>, n: u64) {
 }
 
 /// The path as JSON string content; paths almost never need escaping.
-fn push_escaped(out: &mut Vec<u8>, path: &str) {
+fn push_escaped(out: &mut Vec<u8>, path: &[u8]) {
     if !needs_escaping(path) {
-        return out.extend_from_slice(path.as_bytes());
+        return out.extend_from_slice(path);
     }
     let mut escaped = String::new();
-    let _ = write_escaped(&mut escaped, path);
+    let _ = write_escaped(&mut escaped, &String::from_utf8_lossy(path));
     out.extend_from_slice(escaped.as_bytes());
 }
 
@@ -277,36 +483,6 @@ fn push_peer(out: &mut Vec<u8>, peer: Option<SocketAddr>) {
     }
 }
 
-thread_local! {
-    /// A wall-clock reading and the monotonic instant it was taken at, renewed every second.
-    static WALL: Cell<Option<(Instant, SystemTime)>> = const { Cell::new(None) };
-}
-
-const WALL_RENEWAL: Duration = Duration::from_secs(1);
-
-/// The wall time of a moment the caller already read on the monotonic clock (the access
-/// line's end of request), derived from a reading of this thread at most a second old: it
-/// saves a clock read per line and differs from reading the wall clock by no more than the
-/// clock's slew over that second.
-fn wall_at(at: Instant) -> SystemTime {
-    let derive = |(base, system): (Instant, SystemTime)| {
-        if at >= base {
-            let ahead = at.duration_since(base);
-            (ahead < WALL_RENEWAL).then(|| system + ahead)
-        } else {
-            let behind = base.duration_since(at);
-            (behind < WALL_RENEWAL).then(|| system - behind)
-        }
-    };
-    WALL.with(|wall| {
-        wall.get().and_then(derive).unwrap_or_else(|| {
-            let base = (Instant::now(), SystemTime::now());
-            wall.set(Some(base));
-            derive(base).unwrap_or(base.1)
-        })
-    })
-}
-
 /// Milliseconds with three decimals, formatted from integers (float formatting is slow).
 struct Millis(Duration);
 
@@ -332,7 +508,6 @@ impl std::fmt::Display for Peer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::UNIX_EPOCH;
 
     #[test]
     fn numbers_and_peers_are_written_like_display() {
@@ -358,7 +533,7 @@ mod tests {
         }
         for (path, json) in [("/a/b", "/a/b"), ("/say \"hi\"", "/say \\\"hi\\\"")] {
             out.clear();
-            push_escaped(&mut out, path);
+            push_escaped(&mut out, path.as_bytes());
             assert_eq!(out, json.as_bytes());
         }
     }
@@ -372,45 +547,159 @@ mod tests {
             .as_millis()
     }
 
+    fn record(a: &Access<'_>, level: Level) -> Vec<u8> {
+        let mut head = [0u8; RECORD_HEAD_MAX];
+        let len = encode_head(&mut head, a, level);
+        [&head[..len], a.method.as_bytes(), a.path.as_bytes()].concat()
+    }
+
     #[test]
-    fn derived_timestamps_match_the_wall_clock() {
+    fn records_read_back_as_written() {
+        let traceparent = *b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        let v6 = SocketAddr::V6(SocketAddrV6::new("fe80::1".parse().unwrap(), 8080, 7, 3));
+        let end = Instant::now();
+        for (peer, traceparent, status, slow, method, path) in [
+            (
+                Some("127.0.0.1:54321".parse().unwrap()),
+                Some(&traceparent),
+                200,
+                false,
+                "GET",
+                "/hello",
+            ),
+            (Some(v6), None, 503, true, "PURGE", "/say \"hi\""),
+            (None, Some(&traceparent), 404, false, "POST", ""),
+        ] {
+            let a = Access {
+                status,
+                method,
+                path,
+                duration: Duration::from_micros(1_234_567),
+                end,
+                peer,
+                slow,
+                traceparent,
+            };
+            let bytes = record(&a, Level::WARN);
+            let read = Record::decode(&bytes).unwrap();
+            let ids = traceparent
+                .map(|t| <[u8; 48]>::try_from([&t[3..35], &t[36..52]].concat()).unwrap());
+            assert_eq!(
+                read,
+                Record {
+                    level: WARN,
+                    slow,
+                    status,
+                    micros: 1_234_567,
+                    end: timex::nanos_at(end),
+                    // The flow label is not part of the line.
+                    peer: peer.map(|p| match p {
+                        SocketAddr::V6(v6) => {
+                            SocketAddr::V6(SocketAddrV6::new(*v6.ip(), v6.port(), 0, v6.scope_id()))
+                        }
+                        v4 => v4,
+                    }),
+                    trace: ids.as_ref(),
+                    method: method.as_bytes(),
+                    path: path.as_bytes(),
+                }
+            );
+            // Cut short anywhere, it is refused rather than misread.
+            for cut in 0..bytes.len() - path.len() - method.len() {
+                assert_eq!(Record::decode(&bytes[..cut]), None, "{cut}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_record_formats_into_the_access_line() {
+        let writer = BatchWriter::start(Box::new(std::io::sink())).unwrap();
+        let direct = Direct::new(writer, ",\"service\":\"svc\"", "info");
+        let traceparent = *b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        let clock = Clock {
+            mono: 5_000_000_000,
+            wall: 1_764_633_600_250_000_000,
+            last: Cell::new(None),
+        };
+        let line = |a: &Access<'_>, level| {
+            let bytes = record(a, level);
+            let mut read = Record::decode(&bytes).unwrap();
+            // Half a second before the clock was read.
+            read.end = 4_500_000_000;
+            let mut out = Vec::new();
+            direct.format(&mut out, &read, &clock);
+            String::from_utf8(out).unwrap()
+        };
+        let ok = Access {
+            status: 200,
+            method: "GET",
+            path: "/hello",
+            duration: Duration::from_micros(1_234),
+            end: Instant::now(),
+            peer: Some("127.0.0.1:54321".parse().unwrap()),
+            slow: false,
+            traceparent: Some(&traceparent),
+        };
+        assert_eq!(
+            line(&ok, Level::INFO),
+            format!(
+                "{{\"@timestamp\":\"2025-12-01T23:59:59.750Z\",\"level\":\"info\",\"content\":\"[HTTP] 200 - GET /hello - 127.0.0.1:54321\",\"trace\":\"0af7651916cd43dd8448eb211c80319c\",\"span\":\"b7ad6b7169203331\",\"service\":\"svc\",\"caller\":\"{CALLER}\",\"status\":200,\"duration\":\"1.234ms\"}}\n"
+            )
+        );
+        let slow = Access {
+            status: 503,
+            path: "/say \"hi\"",
+            peer: None,
+            slow: true,
+            traceparent: None,
+            duration: Duration::from_micros(2_000_001),
+            ..ok
+        };
+        let text = line(&slow, Level::WARN);
+        assert!(
+            text.contains("\"level\":\"warn\",\"content\":\"[HTTP] 503 - GET /say \\\"hi\\\" - - - slow call\",\"service\""),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\"status\":503,\"duration\":\"2000.001ms\"}\n"),
+            "{text}"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            parsed["content"],
+            "[HTTP] 503 - GET /say \"hi\" - - - slow call"
+        );
+    }
+
+    #[test]
+    fn record_end_times_become_wall_time() {
         let now = || {
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .unwrap()
                 .as_millis()
         };
-        // Earlier, at and later than the thread's base reading, and long after it (which
-        // renews the base).
+        // Records can only place moments after the process's clock epoch, set by its first
+        // reading (the server sets it up with the log).
+        timex::now_nanos();
+        std::thread::sleep(Duration::from_millis(250));
+        let clock = Clock::now();
         let base = Instant::now();
-        for at in [
-            base,
-            base + Duration::from_millis(300),
-            base - Duration::from_millis(200),
-        ] {
-            let before = now();
-            let out = timestamp(wall_at(at));
-            let expected = i128::try_from(before).unwrap()
-                + if at >= base {
-                    i128::try_from(at.duration_since(base).as_millis()).unwrap()
-                } else {
-                    -i128::try_from(base.duration_since(at).as_millis()).unwrap()
-                };
+        let before = i128::try_from(now()).unwrap();
+        for offset in [0i128, 300, -200, 5_000] {
+            let at = if offset >= 0 {
+                base + Duration::from_millis(offset as u64)
+            } else {
+                base - Duration::from_millis(offset.unsigned_abs() as u64)
+            };
+            let out = clock.timestamp(timex::nanos_at(at));
             let written = i128::try_from(millis_of(out.as_str())).unwrap();
             assert!(
-                (written - expected).abs() <= 5,
-                "{}: {written} vs {expected}",
-                out.as_str()
+                (written - (before + offset)).abs() <= 5,
+                "{}: {written} vs {}",
+                out.as_str(),
+                before + offset
             );
         }
-        std::thread::sleep(Duration::from_millis(1100));
-        let before = now();
-        let out = timestamp(wall_at(Instant::now()));
-        let written = millis_of(out.as_str());
-        assert!(
-            written + 5 >= before && written <= now() + 5,
-            "{}",
-            out.as_str()
-        );
     }
 }

@@ -154,6 +154,7 @@ fn write_timestamp(w: &mut impl fmt::Write) -> fmt::Result {
 
 /// `2026-11-28T06:15:42.123Z` in a fixed-size buffer: every line carries one, and a fixed
 /// size lets it be copied without a length check or a call to `memcpy`.
+#[derive(Clone, Copy)]
 pub(super) struct Timestamp([u8; SECONDS_LEN + 5]);
 
 impl Timestamp {
@@ -171,7 +172,12 @@ impl Timestamp {
 /// 1970 to 9999 (a clock decades off) are written as the nearest end of that range.
 pub(super) fn timestamp(now: SystemTime) -> Timestamp {
     let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs().min(LAST_SECOND);
+    timestamp_at(since.as_secs(), since.subsec_millis())
+}
+
+/// [`timestamp`] of `secs` and `millis` since the Unix epoch.
+pub(super) fn timestamp_at(secs: u64, millis: u32) -> Timestamp {
+    let secs = secs.min(LAST_SECOND);
     let seconds = SECOND.with(|cache| {
         let (cached, text) = cache.get();
         if cached == secs {
@@ -194,7 +200,7 @@ pub(super) fn timestamp(now: SystemTime) -> Timestamp {
         cache.set((secs, text));
         text
     });
-    let millis = since.subsec_millis();
+    let millis = millis.min(999);
     let mut out = [0u8; SECONDS_LEN + 5];
     out[..SECONDS_LEN].copy_from_slice(&seconds);
     out[SECONDS_LEN..].copy_from_slice(&[
@@ -216,15 +222,15 @@ pub(super) fn write_json_str(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
 
 /// Whether `s` has a byte JSON must escape. Nearly every string has none; this check is one
 /// vectorised pass.
-pub(super) fn needs_escaping(s: &str) -> bool {
-    s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
+pub(super) fn needs_escaping(s: &[u8]) -> bool {
+    s.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// Writes the inside of a JSON string literal. Scans bytes, not chars: every byte that needs
 /// escaping is ASCII, and multi-byte UTF-8 sequences never contain ASCII bytes.
 pub(super) fn write_escaped(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
     let bytes = s.as_bytes();
-    if !needs_escaping(s) {
+    if !needs_escaping(bytes) {
         return w.write_str(s);
     }
     let mut start = 0;
