@@ -13,6 +13,12 @@
 # each serves in inverse proportion to what a request costs it: the capacity ratio of a
 # saturated server, which is what the target is about.
 #
+# The gate is the lower of two ratios: requests/s, and requests per CPU second (bare axum's
+# CPU time per request over the server's). They agree while each server runs one busy
+# thread, as the scheduler shares the core between threads, not processes. rzero formats its
+# access lines on a log thread of its own, which earns its process a larger share of the
+# core: its requests/s then overstate its capacity, and the CPU ratio is the fair measure.
+#
 # Env: ROUNDS (12), DURATION (5s), CONNS (64 per server), PORT (18080; the next two ports are
 #      used too), TARGET (0.90).
 set -euo pipefail
@@ -123,11 +129,11 @@ if [ "$failed" -gt 0 ]; then
     echo "FAIL: $failed answers were not 2xx or had socket errors; the ratio would not compare like with like"
     exit 1
 fi
-read -r rzero_rps _ < <(total rzero)
-ratio=$(echo "$rzero_rps / $bare_rps" | bc -l)
+read -r rzero_rps rzero_cpu < <(total rzero)
+ratio=$(echo "r = $rzero_rps / $bare_rps; c = $bare_cpu / $rzero_cpu; if (c < r) c else r" | bc -l)
 if [ "$(echo "$ratio >= $TARGET" | bc -l)" -eq 1 ]; then
-    printf 'PASS: rzero'"'"'s default chain serves %.3f of bare axum'"'"'s requests/s (target >= %s)\n' "$ratio" "$TARGET"
+    printf 'PASS: rzero'"'"'s default chain has %.3f of bare axum'"'"'s capacity, the lower of its req/s and cpu ratios (target >= %s)\n' "$ratio" "$TARGET"
 else
-    printf 'FAIL: rzero'"'"'s default chain serves %.3f of bare axum'"'"'s requests/s, below the target %s\n' "$ratio" "$TARGET"
+    printf 'FAIL: rzero'"'"'s default chain has %.3f of bare axum'"'"'s capacity, the lower of its req/s and cpu ratios, below the target %s\n' "$ratio" "$TARGET"
     exit 1
 fi
