@@ -4,9 +4,9 @@
 //! `JoinSet`, drained through hyper's graceful shutdown and aborted when the deadline passes.
 //!
 //! The client's address travels as a task-local of the connection rather than as a
-//! `ConnectInfo` request extension: inserting the extension builds a type map for every
-//! request (two allocations, a hash, and their frees), which cost more than the whole
-//! breaker, shedder and metrics stages together.
+//! `ConnectInfo` request extension: inserting the extension into every request's type map
+//! (hashing, inserting, growing the map) cost about 400 instructions a request, as much as
+//! the breaker and the shedder together.
 
 use axum::Router;
 use axum::extract::ConnectInfo;
