@@ -7,7 +7,7 @@
 //! batch (see [`super::batch`]). The line is the same either way; with another subscriber, or
 //! in plain text, it is a normal event.
 
-use super::batch::{ACCESS, BatchWriter, FRAME_HEAD, frame_head};
+use super::batch::{ACCESS, BatchWriter};
 use super::format::{Timestamp, needs_escaping, timestamp_at, write_escaped};
 use crate::timex;
 use crate::trace::TraceContext;
@@ -139,25 +139,7 @@ impl Direct {
         let head = head.get(..len).unwrap_or_default();
         let method = a.method.as_bytes();
         let method = method.get(..usize::from(u16::MAX)).unwrap_or(method);
-        let path = a.path.as_bytes();
-        // Nearly every record fits a small frame: assembled here, it is one copy under the
-        // batch's lock instead of one per piece.
-        let payload = head.len() + method.len() + path.len();
-        let mut frame = [0u8; STACK_FRAME];
-        if let Ok(frame_head) = frame_head(ACCESS, payload)
-            && let Some(to) = frame.get_mut(..FRAME_HEAD + payload)
-        {
-            let (to_head, rest) = to.split_at_mut(FRAME_HEAD);
-            to_head.copy_from_slice(&frame_head);
-            let (to_record, rest) = rest.split_at_mut(head.len());
-            to_record.copy_from_slice(head);
-            let (to_method, to_path) = rest.split_at_mut(method.len());
-            to_method.copy_from_slice(method);
-            to_path.copy_from_slice(path);
-            self.writer.push_frame(to);
-        } else {
-            self.writer.push(ACCESS, &[head, method, path]);
-        }
+        self.writer.push(ACCESS, &[head, method, a.path.as_bytes()]);
     }
 
     /// Written as bytes, with the constant runs of the line as single pieces and numbers by
@@ -229,8 +211,6 @@ const INFO: u8 = 0;
 const WARN: u8 = 1;
 const ERROR: u8 = 2;
 const RECORD_HEAD_MAX: usize = 1 + 1 + 2 + 8 + 8 + 2 + 1 + 22 + 1 + 48;
-/// The longest frame assembled on the stack: room for a method and path of 150 bytes.
-const STACK_FRAME: usize = 256;
 
 /// Writes the head of `a`'s record into `head`; returns its length.
 fn encode_head(head: &mut [u8; RECORD_HEAD_MAX], a: &Access<'_>, level: Level) -> usize {

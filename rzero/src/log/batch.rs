@@ -27,7 +27,7 @@ const HIGH_WATER: usize = 256 * 1024;
 const HARD_LIMIT: usize = 4 * HIGH_WATER;
 
 /// A frame is its kind, its payload's length (`u32`, little-endian) and the payload.
-pub(super) const FRAME_HEAD: usize = 5;
+const FRAME_HEAD: usize = 5;
 /// A payload written out as it is.
 const TEXT: u8 = 0;
 /// A payload rendered by `access::render` (only the REST server writes them).
@@ -97,21 +97,17 @@ impl Shared {
 
     fn push(&self, kind: u8, parts: &[&[u8]]) -> io::Result<()> {
         let len: usize = parts.iter().map(|part| part.len()).sum();
-        let head = frame_head(kind, len)?;
-        self.append(|pending| {
+        let len32 = u32::try_from(len).map_err(|_| {
+            io::Error::new(io::ErrorKind::InvalidInput, "a log line of 4 GiB or more")
+        })?;
+        let pending_len = {
+            let mut pending = self.pending.lock();
             pending.reserve(FRAME_HEAD + len);
-            pending.extend_from_slice(&head);
+            pending.push(kind);
+            pending.extend_from_slice(&len32.to_le_bytes());
             for part in parts {
                 pending.extend_from_slice(part);
             }
-        })
-    }
-
-    /// Adds `write`'s bytes (whole frames) and wakes whoever has to write them out.
-    fn append(&self, write: impl FnOnce(&mut Vec<u8>)) -> io::Result<()> {
-        let pending_len = {
-            let mut pending = self.pending.lock();
-            write(&mut pending);
             pending.len()
         };
         if pending_len >= HARD_LIMIT {
@@ -124,15 +120,6 @@ impl Shared {
         }
         Ok(())
     }
-}
-
-/// The head of a frame of `kind` with a payload of `len` bytes.
-#[cfg_attr(not(feature = "rest"), allow(dead_code))]
-pub(super) fn frame_head(kind: u8, len: usize) -> io::Result<[u8; FRAME_HEAD]> {
-    let len = u32::try_from(len)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a log line of 4 GiB or more"))?;
-    let [a, b, c, d] = len.to_le_bytes();
-    Ok([kind, a, b, c, d])
 }
 
 /// Renders the frames of `batch` into `lines`, in order.
@@ -194,17 +181,6 @@ impl BatchWriter {
     #[cfg_attr(not(feature = "rest"), allow(dead_code))]
     pub(super) fn push(&self, kind: u8, parts: &[&[u8]]) {
         if let Err(err) = self.shared.push(kind, parts) {
-            eprintln!("rzero: cannot write log lines: {err}");
-        }
-    }
-
-    /// Adds one frame assembled by the caller, its head ([`frame_head`]) included.
-    #[cfg_attr(not(feature = "rest"), allow(dead_code))]
-    pub(super) fn push_frame(&self, frame: &[u8]) {
-        if let Err(err) = self
-            .shared
-            .append(|pending| pending.extend_from_slice(frame))
-        {
             eprintln!("rzero: cannot write log lines: {err}");
         }
     }
