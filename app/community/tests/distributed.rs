@@ -67,6 +67,11 @@ impl Process {
 impl Drop for Process {
     fn drop(&mut self) {
         self.kill();
+        // A failed step unwinds through here: show what each process said, since its log
+        // file goes with the temporary folder.
+        if std::thread::panicking() {
+            eprintln!("--- {} ---\n{}", self.name, self.output());
+        }
     }
 }
 
