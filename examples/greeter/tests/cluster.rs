@@ -252,10 +252,10 @@ async fn a_killed_instance_leaves_within_the_ttl_and_then_no_call_fails() {
     let (by, _) = spread(&client, 2, 100).await;
     assert!(by.get("doomed").copied().unwrap_or(0) > 0, "{by:?}");
 
-    // SIGKILL: no deregistration, the key goes only when its lease expires.
+    // SIGKILL: no deregistration, the key goes only when its lease expires. Until then the
+    // client sends nothing there once it has seen the connection close, and a call picked
+    // for it before that is sent to the survivor: no call fails, even straight after.
     doomed.kill();
-    // Until then the client knows the connection closed and sends nothing there.
-    tokio::time::sleep(Duration::from_millis(100)).await;
     let (by, failures) = spread(&client, 2, 100).await;
     assert!(
         failures.is_empty(),
@@ -277,6 +277,71 @@ async fn a_killed_instance_leaves_within_the_ttl_and_then_no_call_fails() {
         "calls failed after the dead instance left: {failures:?}"
     );
     assert_eq!(by["survivor"], 200);
+    survivor.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_picked_for_an_unreachable_instance_goes_to_another() {
+    let live = serve(config("live", None, "")).await;
+    let live_addr = live.local_addr().to_string();
+    // A port that was free a moment ago: nothing accepts connections there.
+    let dead_addr = format!("127.0.0.1:{}", testkit::free_port());
+    let mut conf = RpcClientConf::endpoints([dead_addr.clone(), live_addr.clone()]);
+    // Round robin picks the dead instance on the first or the second call, whatever the order.
+    conf.balancer = BalancerKind::RoundRobin;
+    let client = GreeterClient::new(&conf).await.unwrap();
+    for _ in 0..10 {
+        let reply = client.say_hello(hello()).await.expect("a call failed");
+        assert_eq!(reply.served_by, "live");
+    }
+    let sent: HashMap<String, u64> = client.client().calls_by_endpoint().into_iter().collect();
+    // Tried once (the refused connect marks it down), then left out of every pick.
+    assert_eq!(sent[&dead_addr], 1, "{sent:?}");
+    assert_eq!(sent[&live_addr], 10, "{sent:?}");
+    live.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_an_instance_may_have_begun_is_never_sent_to_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let survivor = serve(config("survivor", None, "")).await;
+    let survivor_addr = survivor.local_addr().to_string();
+    let doomed_addr = format!("127.0.0.1:{}", testkit::free_port());
+    let mut doomed = Process::spawn(
+        dir.path(),
+        &format!(
+            "rpc:\n  name: greeter.rpc\n  listen_on: {doomed_addr}\n  timeout: 10s\n  log:\n    level: error\ninstance: doomed\nfaults:\n  delay: 5s\n"
+        ),
+    );
+    listening(&doomed_addr).await;
+    let mut conf = RpcClientConf::endpoints([doomed_addr.clone(), survivor_addr.clone()]);
+    conf.balancer = BalancerKind::RoundRobin;
+    conf.timeout = Duration::from_secs(10);
+    let client = GreeterClient::new(&conf).await.unwrap();
+    // Two calls at once: round robin sends one to each; the doomed one sits in its delay.
+    let calls: Vec<_> = (0..2)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.say_hello(hello()).await })
+        })
+        .collect();
+    // Generous: the call reaches the doomed instance in a few milliseconds.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    doomed.kill();
+    let mut answers = Vec::new();
+    for call in calls {
+        answers.push(call.await.unwrap().map(|reply| reply.served_by));
+    }
+    let served: Vec<_> = answers.iter().filter_map(|a| a.as_ref().ok()).collect();
+    assert_eq!(served, [&"survivor".to_owned()], "{answers:?}");
+    let failed = answers.iter().find_map(|a| a.as_ref().err()).unwrap();
+    assert_eq!(failed.code(), Code::Unavailable, "{failed:?}");
+    let sent: HashMap<String, u64> = client.client().calls_by_endpoint().into_iter().collect();
+    assert_eq!(
+        sent[&survivor_addr], 1,
+        "the begun call went to the survivor too: {sent:?}"
+    );
+    assert_eq!(sent[&doomed_addr], 1, "{sent:?}");
     survivor.shutdown().await.unwrap();
 }
 

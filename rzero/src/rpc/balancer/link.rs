@@ -45,6 +45,12 @@ impl Link {
     }
 }
 
+/// A connect that failed. Its own type so that the client can tell, from the error a call
+/// ends with, that the call never left this process and may go to another instance.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub(crate) struct ConnectFailed(io::Error);
+
 /// Connects over TCP as tonic's own connector does, reporting to `link`.
 #[derive(Debug, Clone)]
 pub(crate) struct Connector {
@@ -53,10 +59,10 @@ pub(crate) struct Connector {
 
 impl tower::Service<Uri> for Connector {
     type Response = TokioIo<Watched>;
-    type Error = io::Error;
-    type Future = BoxFuture<'static, Result<Self::Response, io::Error>>;
+    type Error = ConnectFailed;
+    type Future = BoxFuture<'static, Result<Self::Response, ConnectFailed>>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), io::Error>> {
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), ConnectFailed>> {
         Poll::Ready(Ok(()))
     }
 
@@ -64,10 +70,10 @@ impl tower::Service<Uri> for Connector {
         let link = Arc::clone(&self.link);
         Box::pin(async move {
             let Some(authority) = uri.authority() else {
-                return Err(io::Error::new(
+                return Err(ConnectFailed(io::Error::new(
                     io::ErrorKind::InvalidInput,
                     format!("{uri}: no host"),
-                ));
+                )));
             };
             let addr = match authority.port_u16() {
                 Some(_) => authority.as_str().to_owned(),
@@ -75,13 +81,13 @@ impl tower::Service<Uri> for Connector {
             };
             match TcpStream::connect(&addr).await {
                 Ok(stream) => {
-                    stream.set_nodelay(true)?;
+                    stream.set_nodelay(true).map_err(ConnectFailed)?;
                     link.set(UP);
                     Ok(TokioIo::new(Watched { stream, link }))
                 }
                 Err(err) => {
                     link.set(DOWN);
-                    Err(err)
+                    Err(ConnectFailed(err))
                 }
             }
         })

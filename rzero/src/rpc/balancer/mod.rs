@@ -13,6 +13,7 @@ mod p2c;
 
 use super::conf::BalancerKind;
 use crate::discov::Endpoints;
+pub(crate) use link::ConnectFailed;
 use link::{Connector, Link};
 use p2c::Stats;
 use parking_lot::RwLock;
@@ -162,10 +163,21 @@ impl Balancer {
     /// whose connection is down are left out while any other is not (then the call fails
     /// fast against one of them, which is all there is to do).
     pub(crate) fn pick(&self) -> Option<Picked> {
+        self.pick_except(&[])
+    }
+
+    /// As [`Balancer::pick`], among the instances a call has not been sent to yet: `None`
+    /// when it has been sent to all.
+    pub(crate) fn pick_except(&self, tried: &[Arc<Conn>]) -> Option<Picked> {
         let all = self.conns.read();
-        let live: Vec<&Arc<Conn>> = all.iter().filter(|c| !c.link.is_down()).collect();
+        let untried = |c: &&Arc<Conn>| !tried.iter().any(|t| Arc::ptr_eq(t, c));
+        let live: Vec<&Arc<Conn>> = all
+            .iter()
+            .filter(untried)
+            .filter(|c| !c.link.is_down())
+            .collect();
         let conns: Vec<&Arc<Conn>> = if live.is_empty() {
-            all.iter().collect()
+            all.iter().filter(untried).collect()
         } else {
             live
         };
@@ -205,6 +217,11 @@ impl Balancer {
             .iter()
             .map(|c| (c.addr.clone(), c.stats.requests()))
             .collect()
+    }
+
+    /// How many instances the balancer picks among now.
+    pub(crate) fn instances(&self) -> usize {
+        self.conns.read().len()
     }
 
     /// The addresses the balancer picks among now.

@@ -1,9 +1,11 @@
 //! The RPC client: a `Clone` tower service that generated tonic clients run on
 //! (`XClient::new(client.channel())`). Per call, in go-zero's order: trace (a child span,
 //! sent as `traceparent`), metrics, breaker (per method), timeout (also sent as
-//! `grpc-timeout`), then the balancer's pick and the call on that instance's connection.
+//! `grpc-timeout`), then the balancer's pick and the call on that instance's connection. A
+//! unary call that never reached its instance (refused connect, connection closed before
+//! the call was written, stream refused) is sent to another one, as gRPC's transparent retry.
 
-use super::balancer::{Balancer, Picked};
+use super::balancer::{Balancer, ConnectFailed, Picked};
 use super::conf::RpcClientConf;
 use super::method::Methods;
 use super::status::{acceptable, code_of};
@@ -11,14 +13,16 @@ use crate::conf::ConfError;
 use crate::discov::{DiscovError, Subscriber};
 use crate::metrics::RpcMetrics;
 use crate::trace::TraceContext;
+use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use http::HeaderValue;
+use http_body_util::{BodyExt, Full};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tonic::Status;
 use tonic::body::Body;
+use tonic::{Code, Status};
 use tower::{Service, ServiceExt};
 
 /// Why a client could not be built.
@@ -189,27 +193,13 @@ impl Service<http::Request<Body>> for RpcChannel {
             return refuse(&method, shared.metrics, start, status);
         };
         let metrics = shared.metrics;
+        // A unary call is kept for a resend only when there is another instance to send it to.
+        let replayable = !streaming && shared.balancer.instances() > 1;
+        let balancer = Arc::clone(&shared.balancer);
         Box::pin(async move {
-            let call = send(&picked, request);
-            let result = match limit {
-                Some(limit) => match tokio::time::timeout(limit, call).await {
-                    Ok(result) => result,
-                    Err(_) => Err(Status::deadline_exceeded(format!(
-                        "no answer from {} within {} ms",
-                        picked.conn.addr,
-                        limit.as_millis()
-                    ))),
-                },
-                None => call.await,
-            };
-            let code = match &result {
-                Ok(response) => code_of(response),
-                Err(status) => status.code(),
-            };
-            let ok = acceptable(code);
-            picked.finish(ok);
+            let (result, code) = deliver(&balancer, picked, request, replayable, limit).await;
             if let Some(promise) = promise {
-                if ok {
+                if acceptable(code) {
                     promise.accept();
                 } else {
                     promise.reject();
@@ -223,25 +213,178 @@ impl Service<http::Request<Body>> for RpcChannel {
     }
 }
 
+/// How many instances one call may be sent to, when the earlier ones never received it.
+const MAX_ATTEMPTS: usize = 3;
+
+/// Sends the call to the picked instance within `limit`. A unary call that certainly never
+/// reached it (see [`never_reached`]) goes to another instance, as gRPC's transparent retry
+/// does: an instance that just died, or is leaving, costs the caller nothing. A call that may
+/// have reached the service's code is never sent twice. Every attempt is reported to the
+/// balancer; the result's code is what the breaker and the metrics see.
+async fn deliver(
+    balancer: &Balancer,
+    mut picked: Picked,
+    request: http::Request<Body>,
+    replayable: bool,
+    limit: Option<Duration>,
+) -> (Result<http::Response<Body>, Status>, Code) {
+    let deadline = limit.map(|limit| (tokio::time::Instant::now() + limit, limit));
+    let (mut request, replay) = if replayable {
+        match Replay::keep(request).await {
+            Ok(replay) => (replay.request(), Some(replay)),
+            // The message could not be encoded: nothing was sent, and the instance is not to
+            // blame (dropping `picked` counts the call as handled).
+            Err(status) => {
+                let code = status.code();
+                return (Err(status), code);
+            }
+        }
+    } else {
+        (request, None)
+    };
+    let mut tried = Vec::new();
+    loop {
+        let attempt = send(&picked, request);
+        let outcome = match deadline {
+            Some((at, limit)) => match tokio::time::timeout_at(at, attempt).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(Failed {
+                    status: Status::deadline_exceeded(format!(
+                        "no answer from {} within {} ms",
+                        picked.conn.addr,
+                        limit.as_millis()
+                    )),
+                    unsent: false,
+                }),
+            },
+            None => attempt.await,
+        };
+        let failed = match outcome {
+            Ok(response) => {
+                let code = code_of(&response);
+                picked.finish(acceptable(code));
+                return (Ok(response), code);
+            }
+            Err(failed) => failed,
+        };
+        let code = failed.status.code();
+        tried.push(Arc::clone(&picked.conn));
+        picked.finish(acceptable(code));
+        let next = match &replay {
+            Some(replay) if failed.unsent && tried.len() < MAX_ATTEMPTS => balancer
+                .pick_except(&tried)
+                .map(|next| (next, replay.request())),
+            _ => None,
+        };
+        let Some((next, again)) = next else {
+            return (Err(failed.status), code);
+        };
+        tracing::debug!(
+            from = %tried[tried.len() - 1].addr,
+            to = %next.conn.addr,
+            reason = failed.status.message(),
+            "sending a call that never reached its instance to another"
+        );
+        picked = next;
+        request = again;
+    }
+}
+
+/// An attempt that failed, and whether it certainly never reached the instance.
+struct Failed {
+    status: Status,
+    unsent: bool,
+}
+
 /// Sends the call on the picked connection, once it is ready.
 async fn send(
     picked: &Picked,
     request: http::Request<Body>,
-) -> Result<http::Response<Body>, Status> {
-    let unavailable = |err: tonic::transport::Error| {
+) -> Result<http::Response<Body>, Failed> {
+    let failed = |err: tonic::transport::Error| {
         // tonic's connection also enforces the `grpc-timeout` this client sent; when its
         // timer wins the race with ours, the call still timed out, it did not fail to reach.
         if timed_out(&err) {
-            return Status::deadline_exceeded(format!(
-                "no answer from {} within the call's deadline",
-                picked.conn.addr
-            ));
+            return Failed {
+                status: Status::deadline_exceeded(format!(
+                    "no answer from {} within the call's deadline",
+                    picked.conn.addr
+                )),
+                unsent: false,
+            };
         }
-        Status::unavailable(format!("{}: {}", picked.conn.addr, describe(&err)))
+        Failed {
+            unsent: never_reached(&err),
+            status: Status::unavailable(format!("{}: {}", picked.conn.addr, describe(&err))),
+        }
     };
     let mut channel = picked.conn.channel.clone();
-    channel.ready().await.map_err(unavailable)?;
-    channel.call(request).await.map_err(unavailable)
+    channel.ready().await.map_err(failed)?;
+    channel.call(request).await.map_err(failed)
+}
+
+/// Whether a call's transport error proves that the instance never received it: the connect
+/// failed; hyper gave the request back unsent (the connection closed before it was written);
+/// or the server refused the stream, which HTTP/2 defines as left unprocessed (a
+/// `REFUSED_STREAM` reset, or a graceful `GOAWAY` whose last stream id excludes it). Any
+/// other error, a reset connection among them, may have come after the server read the
+/// call.
+fn never_reached(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if e.is::<ConnectFailed>() {
+            return true;
+        }
+        if e.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_canceled)
+        {
+            return true;
+        }
+        if let Some(h2) = e.downcast_ref::<h2::Error>() {
+            return h2.reason() == Some(h2::Reason::REFUSED_STREAM)
+                || (h2.is_go_away()
+                    && h2.is_remote()
+                    && h2.reason() == Some(h2::Reason::NO_ERROR));
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// A unary call's request, kept to be sent again: its head and its encoded message.
+struct Replay {
+    method: http::Method,
+    uri: http::Uri,
+    version: http::Version,
+    headers: http::HeaderMap,
+    extensions: http::Extensions,
+    body: Bytes,
+}
+
+impl Replay {
+    /// Reads the request's body (a unary call's one encoded message) into memory.
+    async fn keep(request: http::Request<Body>) -> Result<Self, Status> {
+        let (parts, body) = request.into_parts();
+        let body = body.collect().await?.to_bytes();
+        Ok(Self {
+            method: parts.method,
+            uri: parts.uri,
+            version: parts.version,
+            headers: parts.headers,
+            extensions: parts.extensions,
+            body,
+        })
+    }
+
+    fn request(&self) -> http::Request<Body> {
+        let mut request = http::Request::new(Body::new(Full::new(self.body.clone())));
+        *request.method_mut() = self.method.clone();
+        *request.uri_mut() = self.uri.clone();
+        *request.version_mut() = self.version;
+        *request.headers_mut() = self.headers.clone();
+        *request.extensions_mut() = self.extensions.clone();
+        request
+    }
 }
 
 fn refuse(
