@@ -53,6 +53,8 @@ const PROBE_EVERY: Duration = Duration::from_millis(500);
 #[derive(Debug)]
 pub(crate) struct Picked {
     pub(crate) conn: Arc<Conn>,
+    /// Whether the balancer knows other instances, which a call could go to instead.
+    pub(crate) alternatives: bool,
     started: u64,
     open: bool,
 }
@@ -205,6 +207,7 @@ impl Balancer {
         chosen.stats.start(now);
         Some(Picked {
             conn: Arc::clone(chosen),
+            alternatives: all.len() > 1,
             started: now,
             open: true,
         })
@@ -217,11 +220,6 @@ impl Balancer {
             .iter()
             .map(|c| (c.addr.clone(), c.stats.requests()))
             .collect()
-    }
-
-    /// How many instances the balancer picks among now.
-    pub(crate) fn instances(&self) -> usize {
-        self.conns.read().len()
     }
 
     /// The addresses the balancer picks among now.

@@ -194,7 +194,7 @@ impl Service<http::Request<Body>> for RpcChannel {
         };
         let metrics = shared.metrics;
         // A unary call is kept for a resend only when there is another instance to send it to.
-        let replayable = !streaming && shared.balancer.instances() > 1;
+        let replayable = !streaming && picked.alternatives;
         let balancer = Arc::clone(&shared.balancer);
         Box::pin(async move {
             let (result, code) = deliver(&balancer, picked, request, replayable, limit).await;
@@ -330,60 +330,35 @@ async fn send(
 /// other error, a reset connection among them, may have come after the server read the
 /// call.
 fn never_reached(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(err);
-    while let Some(e) = current {
-        if e.is::<ConnectFailed>() {
-            return true;
-        }
-        if e.downcast_ref::<hyper::Error>()
-            .is_some_and(hyper::Error::is_canceled)
-        {
-            return true;
-        }
-        if let Some(h2) = e.downcast_ref::<h2::Error>() {
-            return h2.reason() == Some(h2::Reason::REFUSED_STREAM)
-                || (h2.is_go_away()
-                    && h2.is_remote()
-                    && h2.reason() == Some(h2::Reason::NO_ERROR));
-        }
-        current = e.source();
-    }
-    false
+    causes(err).any(|e| {
+        e.is::<ConnectFailed>()
+            || e.downcast_ref::<hyper::Error>()
+                .is_some_and(hyper::Error::is_canceled)
+            || e.downcast_ref::<h2::Error>().is_some_and(|h2| {
+                h2.reason() == Some(h2::Reason::REFUSED_STREAM)
+                    || (h2.is_go_away()
+                        && h2.is_remote()
+                        && h2.reason() == Some(h2::Reason::NO_ERROR))
+            })
+    })
 }
 
 /// A unary call's request, kept to be sent again: its head and its encoded message.
 struct Replay {
-    method: http::Method,
-    uri: http::Uri,
-    version: http::Version,
-    headers: http::HeaderMap,
-    extensions: http::Extensions,
+    head: http::request::Parts,
     body: Bytes,
 }
 
 impl Replay {
     /// Reads the request's body (a unary call's one encoded message) into memory.
     async fn keep(request: http::Request<Body>) -> Result<Self, Status> {
-        let (parts, body) = request.into_parts();
+        let (head, body) = request.into_parts();
         let body = body.collect().await?.to_bytes();
-        Ok(Self {
-            method: parts.method,
-            uri: parts.uri,
-            version: parts.version,
-            headers: parts.headers,
-            extensions: parts.extensions,
-            body,
-        })
+        Ok(Self { head, body })
     }
 
     fn request(&self) -> http::Request<Body> {
-        let mut request = http::Request::new(Body::new(Full::new(self.body.clone())));
-        *request.method_mut() = self.method.clone();
-        *request.uri_mut() = self.uri.clone();
-        *request.version_mut() = self.version;
-        *request.headers_mut() = self.headers.clone();
-        *request.extensions_mut() = self.extensions.clone();
-        request
+        http::Request::from_parts(self.head.clone(), Body::new(Full::new(self.body.clone())))
     }
 }
 
@@ -401,26 +376,22 @@ fn refuse(
 
 /// Whether tonic's own deadline (from the `grpc-timeout` header) ended the call.
 fn timed_out(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(err);
-    while let Some(e) = current {
-        if e.is::<tonic::TimeoutExpired>() {
-            return true;
-        }
-        current = e.source();
-    }
-    false
+    causes(err).any(|e| e.is::<tonic::TimeoutExpired>())
 }
 
 /// A transport error and its causes on one line ("transport error: connection refused").
-fn describe(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    causes(err)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// An error, then its source, its source's source, and so on.
+fn causes<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |e| e.source())
 }
 
 /// `grpc-timeout`: an integer of at most 8 digits and a unit (H, M, S, m, u, n).
