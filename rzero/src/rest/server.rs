@@ -54,6 +54,12 @@ pub enum ServerError {
 /// server.start().await
 /// # }
 /// ```
+///
+/// A handler reads the client's address from [`Context::peer`](super::Context::peer). This
+/// server does not fill axum's `ConnectInfo` extension, so the `ConnectInfo` extractor is
+/// rejected with a 500 here. Filling it would insert into every request's extension map,
+/// which costs as much as the breaker and the shedder together. A router from
+/// [`Server::into_router`] served with axum's `into_make_service_with_connect_info` has both.
 #[derive(Debug)]
 pub struct Server {
     conf: RestConf,
