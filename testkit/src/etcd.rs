@@ -4,6 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// How many sets of ports a first start tries.
+const START_ATTEMPTS: u32 = 3;
+
 /// One etcd server of a test: its own ports and data folder, killed when dropped.
 ///
 /// The binary is `$ETCD_BIN`, else `etcd` on the `PATH` (Debian's `etcd-server` package,
@@ -21,13 +24,31 @@ pub struct Etcd {
 impl Etcd {
     /// Starts a single-member etcd on free loopback ports and waits until it is healthy.
     pub fn start() -> Self {
+        Self::start_on(crate::free_port())
+    }
+
+    /// [`Self::start`] with a first try on `client_port`.
+    fn start_on(client_port: u16) -> Self {
         let mut etcd = Self {
             child: None,
-            client_port: crate::free_port(),
+            client_port,
             peer_port: crate::free_port(),
             dir: tempfile::tempdir().expect("cannot create a temp folder for etcd"),
             generation: 0,
         };
+        // A free port can still be taken by another process before etcd binds it; a first
+        // start may move to other ports (a restart may not: its clients know the old ones).
+        for _ in 1..START_ATTEMPTS {
+            match etcd.try_spawn() {
+                Ok(()) => return etcd,
+                Err(log) if log.contains("address already in use") => {
+                    etcd.client_port = crate::free_port();
+                    etcd.peer_port = crate::free_port();
+                    etcd.generation += 1;
+                }
+                Err(log) => panic!("{log}"),
+            }
+        }
         etcd.spawn();
         etcd
     }
@@ -65,6 +86,13 @@ impl Etcd {
     }
 
     fn spawn(&mut self) {
+        if let Err(why) = self.try_spawn() {
+            panic!("{why}");
+        }
+    }
+
+    /// Starts etcd and waits until it is healthy; on failure, why, with etcd's log.
+    fn try_spawn(&mut self) -> Result<(), String> {
         let client = self.endpoint();
         let peer = format!("http://127.0.0.1:{}", self.peer_port);
         let log_path = self.dir.path().join("etcd.log");
@@ -94,29 +122,30 @@ impl Etcd {
                 )
             });
         self.child = Some(child);
-        self.wait_healthy(&log_path);
+        self.wait_healthy(&log_path)
     }
 
-    fn wait_healthy(&mut self, log_path: &Path) {
+    fn wait_healthy(&mut self, log_path: &Path) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Some(child) = self.child.as_mut()
                 && let Ok(Some(status)) = child.try_wait()
             {
-                panic!(
+                self.child = None;
+                return Err(format!(
                     "etcd exited with {status} while starting:\n{}",
                     std::fs::read_to_string(log_path).unwrap_or_default()
-                );
+                ));
             }
             if healthy(self.client_port) {
-                return;
+                return Ok(());
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!(
+        Err(format!(
             "etcd did not become healthy within 20 s:\n{}",
             std::fs::read_to_string(log_path).unwrap_or_default()
-        );
+        ))
     }
 }
 
@@ -151,4 +180,20 @@ fn healthy(port: u16) -> bool {
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
     answer.contains("\"health\":\"true\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    #[test]
+    fn a_first_start_on_a_taken_port_moves_to_free_ones() {
+        let squatter = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let taken = squatter.local_addr().unwrap().port();
+        let etcd = Etcd::start_on(taken);
+        assert_ne!(etcd.client_port, taken);
+        assert!(healthy(etcd.client_port));
+        assert!(!etcd.endpoint().ends_with(&format!(":{taken}")));
+    }
 }
