@@ -18,11 +18,8 @@ struct OwnRedis {
 
 impl OwnRedis {
     fn start() -> OwnRedis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        // Not bind(0): its port comes from the range outgoing connections draw from.
+        let port = testkit::free_port();
         let child = Command::new("redis-server")
             .args([
                 "--port",
