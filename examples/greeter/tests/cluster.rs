@@ -253,9 +253,18 @@ async fn a_killed_instance_leaves_within_the_ttl_and_then_no_call_fails() {
     assert!(by.get("doomed").copied().unwrap_or(0) > 0, "{by:?}");
 
     // SIGKILL: no deregistration, the key goes only when its lease expires. Until then the
-    // client sends nothing there once it has seen the connection close, and a call picked
-    // for it before that is sent to the survivor: no call fails, even straight after.
+    // client sends nothing there once it has seen the connection close. A call picked for it
+    // before that goes to the survivor when it provably never reached the dead instance; one
+    // already written to the dead connection fails UNAVAILABLE, as with grpc-go, since a
+    // call that may have reached its server is never sent twice. So the calls start once
+    // the client has seen the close (the replay itself is shown by the next test).
     doomed.kill();
+    let survivor_addr = survivor.local_addr().to_string();
+    eventually(Duration::from_secs(10), || {
+        let down = client.client().down_endpoints();
+        down.len() == 1 && down[0] != survivor_addr
+    })
+    .await;
     let (by, failures) = spread(&client, 2, 100).await;
     assert!(
         failures.is_empty(),
@@ -263,7 +272,7 @@ async fn a_killed_instance_leaves_within_the_ttl_and_then_no_call_fails() {
     );
     assert_eq!(by["survivor"], 100);
     let gone = eventually(rzero::discov::TTL + Duration::from_secs(3), || {
-        client.client().endpoints() == vec![survivor.local_addr().to_string()]
+        client.client().endpoints() == vec![survivor_addr.clone()]
     })
     .await;
     assert!(

@@ -226,6 +226,16 @@ impl Balancer {
     pub(crate) fn addrs(&self) -> Vec<String> {
         self.conns.read().iter().map(|c| c.addr.clone()).collect()
     }
+
+    /// The addresses among [`Self::addrs`] left out of picks until a probe reaches them.
+    pub(crate) fn down_addrs(&self) -> Vec<String> {
+        self.conns
+            .read()
+            .iter()
+            .filter(|c| c.link.is_down())
+            .map(|c| c.addr.clone())
+            .collect()
+    }
 }
 
 impl Drop for Balancer {

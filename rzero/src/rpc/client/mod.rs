@@ -90,6 +90,13 @@ impl Client {
         self.channel.shared.balancer.addrs()
     }
 
+    /// The instances among [`Self::endpoints`] that get no calls now: their last connect was
+    /// refused or their server closed the connection. Each is probed and picked again once
+    /// it accepts connections.
+    pub fn down_endpoints(&self) -> Vec<String> {
+        self.channel.shared.balancer.down_addrs()
+    }
+
     /// Calls sent to each instance so far: how the balancer spread them.
     pub fn calls_by_endpoint(&self) -> Vec<(String, u64)> {
         self.channel.shared.balancer.requests_by_addr()
