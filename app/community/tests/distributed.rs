@@ -272,9 +272,13 @@ async fn the_community_runs_as_separate_processes() {
         assert!(served > 0.0, "an instance served no call");
     }
 
-    // One instance dies without a goodbye; sign-ups keep working at once, while its key
-    // is still in etcd.
+    // One instance dies without a goodbye; sign-ups keep working while its key is still in
+    // etcd. The gateway stops picking the instance when its connection reads the close,
+    // within milliseconds. A call already written to the dead connection before that fails
+    // (a sign-up that may have reached its server must not be sent twice), so the sign-ups
+    // start after a pause far longer than that.
     users[0].kill();
+    tokio::time::sleep(Duration::from_millis(300)).await;
     for _ in 0..10 {
         api.sign_up(&common::name("after"), &common::mobile(), "secret-1")
             .await;
