@@ -10,11 +10,11 @@ mod etcd;
 
 pub use etcd::Etcd;
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::net::TcpListener;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// Where [`free_port`] looks when the kernel's ephemeral range cannot be read.
 const EPHEMERAL_DEFAULT: (u16, u16) = (32768, 60999);
@@ -31,10 +31,9 @@ const LOWEST: u16 = 10_000;
 /// drawn at random from below the ephemeral range, which outgoing connections never use, and
 /// never handed out twice in one process, so two tests of one binary cannot draw the same.
 pub fn free_port() -> u16 {
-    static HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+    static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
     let (ephemeral_low, _) = ephemeral_range();
     let mut handed_out = HANDED_OUT.lock().unwrap_or_else(PoisonError::into_inner);
-    let handed_out = handed_out.get_or_insert_with(HashSet::new);
     if ephemeral_low > LOWEST {
         let span = u64::from(ephemeral_low - LOWEST);
         let random = RandomState::new();
@@ -56,18 +55,21 @@ pub fn free_port() -> u16 {
     port
 }
 
-/// The kernel's range for outgoing connections' source ports.
+/// The kernel's range for outgoing connections' source ports, read once per process.
 fn ephemeral_range() -> (u16, u16) {
-    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|text| {
-            let mut ports = text.split_whitespace().map(str::parse::<u16>);
-            match (ports.next(), ports.next()) {
-                (Some(Ok(low)), Some(Ok(high))) => Some((low, high)),
-                _ => None,
-            }
-        })
-        .unwrap_or(EPHEMERAL_DEFAULT)
+    static RANGE: OnceLock<(u16, u16)> = OnceLock::new();
+    *RANGE.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .ok()
+            .and_then(|text| {
+                let mut ports = text.split_whitespace().map(str::parse::<u16>);
+                match (ports.next(), ports.next()) {
+                    (Some(Ok(low)), Some(Ok(high))) => Some((low, high)),
+                    _ => None,
+                }
+            })
+            .unwrap_or(EPHEMERAL_DEFAULT)
+    })
 }
 
 #[cfg(test)]
@@ -78,7 +80,7 @@ mod tests {
     fn ports_are_bindable_distinct_and_outside_the_ephemeral_range() {
         let (low, high) = ephemeral_range();
         let ports: Vec<u16> = (0..200).map(|_| free_port()).collect();
-        let distinct: HashSet<u16> = ports.iter().copied().collect();
+        let distinct: BTreeSet<u16> = ports.iter().copied().collect();
         assert_eq!(distinct.len(), ports.len(), "a port was handed out twice");
         for port in ports {
             assert!(
