@@ -189,6 +189,7 @@ mod tests {
 
     #[test]
     fn a_first_start_on_a_taken_port_moves_to_free_ones() {
+        let _exclusive = crate::exclusive();
         let squatter = TcpListener::bind(("127.0.0.1", 0)).unwrap();
         let taken = squatter.local_addr().unwrap().port();
         let etcd = Etcd::start_on(taken);

@@ -72,12 +72,26 @@ fn ephemeral_range() -> (u16, u16) {
     })
 }
 
+/// Taken by this crate's tests that start a process or bind ports they were handed. A child
+/// holds a copy of every socket its parent has open from fork to exec, so a port checked by
+/// `free_port` while another test starts etcd stays bound for a moment after the check.
+#[cfg(test)]
+static PROCESSES_AND_PORTS: Mutex<()> = Mutex::new(());
+
+#[cfg(test)]
+pub(crate) fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    PROCESSES_AND_PORTS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn ports_are_bindable_distinct_and_outside_the_ephemeral_range() {
+        let _exclusive = exclusive();
         let (low, high) = ephemeral_range();
         let ports: Vec<u16> = (0..200).map(|_| free_port()).collect();
         let distinct: BTreeSet<u16> = ports.iter().copied().collect();
